@@ -1,0 +1,1 @@
+"""chainrule's command line and code emission, built on derive."""

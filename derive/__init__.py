@@ -1,0 +1,1 @@
+"""chainrule's mathematics: networks, notations, chain-rule derivations, their verification."""

@@ -1,0 +1,21 @@
+"""The errors chainrule raises on purpose; the command line turns each into one line on stderr.
+
+Contract: every problem with the user's input is a ``ChainruleError`` whose message says what
+is wrong and how to fix it. Anything else escaping is a bug in chainrule.
+"""
+
+
+class ChainruleError(Exception):
+    """Base of the errors that reach the user as one line."""
+
+
+class SpecError(ChainruleError):
+    """A network spec, parameter file or data that cannot be used as given."""
+
+
+class LimitError(ChainruleError):
+    """A request too large for the chosen route (e.g. scalar derivations of a wide network)."""
+
+
+class VerificationError(ChainruleError):
+    """A derived result that does not equal SymPy's own differentiation. Never printed as right."""

@@ -1,0 +1,1 @@
+"""Renderers of derivations: printers and documents (text, LaTeX, Markdown, JSON)."""

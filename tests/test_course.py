@@ -1,0 +1,104 @@
+"""The course notes' numbers and derivations, reproduced."""
+
+import numpy as np
+import sympy as sp
+
+from derive.network import Dense, Network
+from derive.numeric import evaluate
+from derive.render.printers import TextPrinter
+from derive.report import build
+from derive.spec import load
+
+
+def test_not_gate_numbers():
+    net = load("not_gate")
+    out = evaluate(net, net.params, [[1.0]], [[0.0]])
+    a = out["output"][0, 0]
+    assert round(a, 3) == 0.834  # tanh(1.2), the exercise's σ = tanh
+    assert round(round(a, 3) ** 2, 3) == 0.696  # the slide squares the rounded 0.834
+    assert round(out["loss"], 4) == 0.6950  # unrounded
+    c0 = evaluate(net, net.params, [[0.0]], [[1.0]])["loss"]
+    assert round(c0, 1) == 1.2
+    both = evaluate(net, net.params, net.data["x"], net.data["y"])["loss"]
+    assert np.isclose(both, (c0 + out["loss"]) / 2)  # C = 1/N Σ C_k
+
+
+def test_tanh_layer_cost():
+    net = load("tanh_layer_3_2")
+    cost = evaluate(net, net.params, net.data["x"], net.data["y"])["loss"]
+    assert round(cost, 1) == 1.8
+
+
+def _all_ones(loss):
+    return Network(inputs=4, layers=[Dense(3, "identity", bias=False)], loss=loss)
+
+
+def test_all_ones_example_mean_and_half_sum():
+    x, y = [[4.9, 3.0, 1.4, 0.2]], [[1.0, 0.0, 0.0]]
+    params = {"W1": np.ones((4, 3))}
+    mean = _all_ones({"kind": "squared_error", "factor": 1, "reduce_outputs": "mean"})
+    out = evaluate(mean, params, x, y)
+    assert np.allclose(out["output"], 9.5)
+    assert out["loss"] == 84.25
+    half = _all_ones({"kind": "squared_error", "factor": 0.5})
+    assert evaluate(half, params, x, y)["loss"] == 126.375
+
+
+def test_parameter_counts():
+    assert load("iris_4_3_2").n_params == 23
+    assert load("keras_2_4_4_1").n_params == 37
+
+
+def test_cross_entropy_sigmoid_gradient_is_x_times_error():
+    net = Network(inputs=["x"], layers=[Dense(1, "sigmoid")], loss="binary_cross_entropy")
+    report = build(net, wrt=["W1[0,0]", "b1[0]"])
+    m = report.model
+    x, a, y = m.inputs[0], m.outputs[0], m.targets[0]
+    w, b = report.derivations
+    assert sp.simplify(w.result - x * (a - y)) == 0
+    assert sp.simplify(b.result - (a - y)) == 0
+    assert w.steps[-1].rule == "simplification"
+
+
+def test_or_gate_t1_matches_the_lecture_line_for_line():
+    report = build(load("or_gate"), wrt=["t_1"])
+    tp = TextPrinter(report.model)
+    lines = [(tp.doprint(s.lhs), tp.doprint(s.rhs), s.rule) for s in report.derivations[0].steps]
+    assert lines == [
+        ("∂E/∂t_1", "∂(N_xy − z)²/∂t_1", "definition"),
+        ("∂E/∂t_1", "2(N_xy − z)·∂N_xy/∂t_1", "power"),
+        ("∂N_xy/∂t_1", "N_xy(1 − N_xy)·∂(w_1z·sig(i_1 + t_1) + w_2z·o_2 + t_z)/∂t_1",
+         "activation identity"),
+        ("∂N_xy/∂t_1", "N_xy(1 − N_xy)·w_1z·∂sig(i_1 + t_1)/∂t_1", "sum"),
+        ("∂N_xy/∂t_1", "N_xy(1 − N_xy)·w_1z·o_1(1 − o_1)·∂(i_1 + t_1)/∂t_1",
+         "activation identity"),
+        ("∂N_xy/∂t_1", "N_xy(1 − N_xy)·w_1z·o_1(1 − o_1)·1", "sum"),
+        ("∂E/∂t_1", "2(N_xy − z)·N_xy(1 − N_xy)·w_1z·o_1(1 − o_1)", "substitution"),
+    ]
+
+
+def test_or_gate_output_layer_derivations():
+    report = build(load("or_gate"), wrt=["t_z", "w_1z", "w_2z"])
+    tp = TextPrinter(report.model)
+    finals = [tp.doprint(d.steps[-1].rhs) for d in report.derivations]
+    assert finals == ["2(N_xy − z)·N_xy(1 − N_xy)", "2(N_xy − z)·N_xy(1 − N_xy)·o_1",
+                      "2(N_xy − z)·N_xy(1 − N_xy)·o_2"]
+    assert tp.doprint(report.derivations[0].steps[2].rhs) == "N_xy(1 − N_xy)·∂(i_z + t_z)/∂t_z"
+
+
+def test_softmax_cross_entropy_delta_cancels():
+    report = build(load("iris_4_3_2"), wrt=["b2[0]"])
+    lemma = report.lemmas[0]
+    m = report.model
+    assert lemma.steps[-1].rule == "simplification"
+    assert sp.simplify(lemma.result - (m.outputs[0] - m.targets[0])) == 0
+
+
+def test_ibm_delta_form_in_its_notation():
+    from derive.render.matrix import equation_text
+
+    report = build(load("ibm_two_layer"), delta_only=True)
+    text = [equation_text(eq, report.model) for eq in report.equations]
+    assert "∂J/∂W₂ = a₂ᵀδ₃" in text
+    assert "∂J/∂W₁ = Xᵀδ₂" in text
+    assert "δ₂ = δ₃W₂ᵀ ⊙ (a₂ ⊙ (1 - a₂))" in text
