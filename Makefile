@@ -1,6 +1,6 @@
 # Two entry points, each doing its own set-up in .venv:
 #   make demo   derive the Rostock lecture's ∂E/∂t_1 on the built-in OR-gate network
-#   make test   ruff, then the whole test suite
+#   make test   ruff, then the whole test suite (installs TeX Live from Debian when missing)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,11 +11,24 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: demo test clean
+# TeX Live compiles the LaTeX the tests produce; installed from Debian when missing (as root).
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures latexmk poppler-utils
+
+.PHONY: demo test tex clean
 demo: $(VENV)/.installed
 	$(BIN)/chainrule derive or_gate --wrt t_1
 
-test: $(VENV)/.installed
+tex:
+	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
+	  else \
+	    echo "TeX Live is missing: sudo apt-get install $(TEX_PACKAGES)" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed tex
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 

@@ -20,6 +20,20 @@ from derive.render.document import render_json, render_latex, render_markdown, r
 from derive.report import build
 from derive.spec import examples, load
 
+def _command_modules() -> list:
+    """The modules that add further subcommands (code generation, handouts) where present."""
+    import importlib
+
+    found = []
+    for name in ("codegen.codegen_cmd", "codegen.handout_cmd"):
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return found
+
+
 RENDERERS = {"text": render_text, "latex": render_latex, "markdown": render_markdown,
              "json": render_json}
 
@@ -81,6 +95,9 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMAND_MODULES = _command_modules()
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     top = argparse.ArgumentParser(
@@ -110,12 +127,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--x", help="inputs as JSON, shape (n, inputs)")
     p.add_argument("--y", help="targets as JSON, shape (n, outputs)")
     p.set_defaults(func=_eval)
-    try:
-        from codegen import codegen_cmd
-    except ImportError:
-        codegen_cmd = None
-    if codegen_cmd is not None:
-        codegen_cmd.add_parsers(sub)
+    for module in COMMAND_MODULES:
+        module.add_parsers(sub)
     return top
 
 

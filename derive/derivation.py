@@ -27,7 +27,7 @@ import sympy as sp
 
 from derive.errors import LimitError, SpecError
 from derive.losses import get_loss
-from derive.symbolic import Model, Partial
+from derive.symbolic import Model, OrderedProduct, Partial
 
 RULES = ("definition", "chain", "power", "sum", "factor", "product", "constant", "exponential",
          "logarithm", "activation identity", "simplification", "substitution")
@@ -61,7 +61,7 @@ def product(*factors: sp.Expr) -> sp.Expr:
     kept = [f for f in factors if f is not None]
     if len(kept) == 1:
         return kept[0]
-    return sp.Mul(*kept, evaluate=False)
+    return OrderedProduct(*kept, evaluate=False)
 
 
 def factors_of(expr: sp.Expr) -> list[sp.Expr]:
@@ -101,8 +101,8 @@ class Deriver:
         """∂E/∂param, as a path derivation where one path exists, else by error terms."""
         layer, _, _ = self.m.layer_of(param)
         if style == "path" and not self.single_path(layer):
-            raise SpecError(f"{param} reaches the loss along more than one path; use the delta "
-                            "style")
+            raise SpecError(f"{self.m.name(param).text} reaches the loss along more than one "
+                            "path; use --style delta or auto")
         if style in ("auto", "path") and self.single_path(layer):
             return self._path(param)
         return self._delta(param)
@@ -302,7 +302,9 @@ class Deriver:
         act = m.activation_of(l)
         identity = act.derivative(arg, a_j)
         total = sp.Add(*[d * c for d, c in zip(upper, local, strict=True)])
-        steps.append(Step(symbol, product(total, identity), "activation identity",
+        shown = sp.Add(*[product(d, c) for d, c in zip(upper, local, strict=True)],
+                       evaluate=False)
+        steps.append(Step(symbol, product(shown, identity), "activation identity",
                           act.identity_name))
         derivation = Derivation(symbol, steps, total * identity, "lemma")
         derivation.lemmas = upper

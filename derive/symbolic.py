@@ -27,6 +27,13 @@ class Partial(sp.Function):
     nargs = 2
 
 
+class OrderedProduct(sp.Mul):
+    """A product whose factors keep the order they were written in (the lecture's order).
+
+    Built unevaluated by derivations for display; mathematically it is an ordinary ``Mul``.
+    """
+
+
 class Model:
     """Symbols and named definitions of one network under one notation."""
 

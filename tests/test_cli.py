@@ -81,3 +81,24 @@ def test_threshold_is_derived_with_its_zero_derivative(run, tmp_path):
     path.write_text('inputs = 1\nlayers = [{units = 1, activation = "threshold"}]\n')
     status, out, _ = run("derive", str(path))
     assert status == 0 and "θ' = 0" in out and "cannot train" in out
+
+
+def test_json_spec_file_and_python_api_agree(run, tmp_path):
+    spec = {"name": "or_json", "notation": "rostock", "inputs": ["x", "y"], "targets": ["z"],
+            "layers": [{"units": 2, "activation": "sigmoid"},
+                       {"units": 1, "activation": "sigmoid"}],
+            "loss": {"kind": "squared_error", "factor": 1}}
+    path = tmp_path / "or.json"
+    path.write_text(json.dumps(spec))
+    status, out, _ = run("derive", str(path), "--wrt", "t_1", "--format", "json")
+    from_file = json.loads(out)[0]["result"]
+
+    from derive.network import Dense, Network
+    from derive.render.document import render_json
+    from derive.report import build
+
+    net = Network(inputs=["x", "y"], targets=["z"], notation="rostock",
+                  layers=[Dense(2, "sigmoid"), Dense(1, "sigmoid")], loss="squared_error")
+    from_api = json.loads(render_json(build(net, wrt=["t_1"])))[0]["result"]
+    assert status == 0 and from_file == from_api
+    assert from_api == "2*(N_xy - z)*(N_xy*(1 - N_xy))*w_1z*(o_1*(1 - o_1))"

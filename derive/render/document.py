@@ -15,6 +15,7 @@ import sympy as sp
 from derive.render.matrix import equation_latex, equation_text
 from derive.render.printers import TexPrinter, TextPrinter
 from derive.report import Report
+from derive.symbolic import Partial
 
 RULE_TITLES = {
     "definition": "definition",
@@ -114,6 +115,8 @@ def _tex_sections(report: Report) -> list[tuple[str, list[str]]]:
     if report.derivations:
         sections.append(("Network function", [f"{lp.doprint(s)} &= {lp.doprint(e)}"
                                               for s, e in m.definitions.items()]))
+        sections.append(("Nested", [f"{lp.doprint(a)} &= {lp.doprint(e)}" for a, e in
+                                    zip(m.outputs, m.network_function(), strict=True)]))
     sections.append(("Loss", [f"{lp.doprint(m.loss_symbol)} &= {lp.doprint(m.loss_expr)}"]))
     for lemma in report.lemmas:
         sections.append((f"Error term ${lp.doprint(lemma.target)}$", _tex_steps(lemma.steps, lp)))
@@ -129,6 +132,7 @@ def render_latex(report: Report) -> str:
     for heading, rows in _tex_sections(report):
         out += [f"\\paragraph{{{heading}}}", "\\begin{align*}", " \\\\\n".join(rows),
                 "\\end{align*}"]
+    out += [f"Note: {_tex_text(n)}\n" for n in report.notes]
     if report.checks:
         out.append(_verified(report))
     return "\n".join(out) + "\n"
@@ -144,14 +148,30 @@ def render_markdown(report: Report) -> str:
         out += ["", f"## {heading}", "", "$$", "\\begin{aligned}",
                 " \\\\\n".join(r.replace("&&", "&\\quad") for r in rows),
                 "\\end{aligned}", "$$"]
+    out += [f"\n*Note:* {n}" for n in report.notes]
     if report.checks:
         out += ["", _verified(report)]
     return "\n".join(out) + "\n"
 
 
+def _tex_text(text: str) -> str:
+    """Plain text made safe for a LaTeX paragraph (Unicode maths spelled out)."""
+    for char, tex in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%"),
+                      ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}"),
+                      ("−", "$-$"), ("σ", r"$\sigma$"), ("θ", r"$\theta$"), ("′", "'")):
+        text = text.replace(char, tex)
+    return text
+
+
 # --- JSON --------------------------------------------------------------------------------
 def _code(expr: sp.Expr) -> str:
     return sp.sstr(expr, order="none")
+
+
+def _shown_result(derivation) -> sp.Expr:
+    """The result as the last step writes it (lecture order), if that step has no ∂ left."""
+    last = derivation.steps[-1].rhs
+    return derivation.result if last.atoms(Partial) else last
 
 
 def render_json(report: Report) -> str:
@@ -176,8 +196,10 @@ def render_json(report: Report) -> str:
             "canonical": m.canonical[derivation.param],
             "style": derivation.style,
             "steps": steps,
-            "result": _code(derivation.result),
+            "result": _code(_shown_result(derivation)),
             "definitions": {s.name: _code(e) for s, e in definitions.items()},
             "symbols": symbols,
         })
+    for entry in entries:
+        entry["notes"] = list(report.notes)
     return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"

@@ -55,7 +55,9 @@ class _HadamardTex(LatexPrinter):
 
     def _print_Pow(self, expr, exp=None):
         if expr.exp == 2:
-            return rf"{self.parenthesize(expr.base, 60)}^{{\odot 2}}"
+            base = self.parenthesize(expr.base, 60)
+            base = f"{{{base}}}" if "^" in base else base
+            return rf"{base}^{{\odot 2}}"
         return super()._print_Pow(expr)
 
     def _print_Heaviside(self, expr, exp=None):
@@ -75,7 +77,9 @@ class _Printer:
         return n.latex if self.tex else n.text
 
     def t(self, text: str) -> str:
-        return f"{text}^{{\\top}}" if self.tex else f"{text}ᵀ"
+        if not self.tex:
+            return f"{text}ᵀ"
+        return f"{{{text}}}^{{\\top}}" if "^" in text else f"{text}^{{\\top}}"
 
     def wrap(self, text: str) -> str:
         return rf"\left({text}\right)" if self.tex else f"({text})"

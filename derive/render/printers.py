@@ -16,7 +16,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from derive.activations import ACTIVATIONS
-from derive.symbolic import Model, Partial
+from derive.symbolic import Model, OrderedProduct, Partial
 
 
 class _Ordering:
@@ -90,8 +90,8 @@ class TextPrinter(StrPrinter):
 
     def _factor_strings(self, expr) -> list[tuple[sp.Expr, str]]:
         args = list(expr.args)
-        if not getattr(expr, "_chainrule_ordered", False) and expr.is_commutative:
-            args = self.ordering.factor_order(args) if not _unevaluated(expr) else args
+        if not isinstance(expr, OrderedProduct):
+            args = self.ordering.factor_order(args)
         out = []
         for a in args:
             text = self._print(a)
@@ -101,9 +101,12 @@ class TextPrinter(StrPrinter):
             out.append((a, text))
         return out
 
+    def _print_OrderedProduct(self, expr):
+        return self._join(expr)
+
     def _print_Mul(self, expr):
         coeff, rest = expr.as_coeff_Mul()
-        if not _unevaluated(expr) and coeff == -1:
+        if coeff == -1:
             return "−" + self._print_Mul_body(rest)
         return self._print_Mul_body(expr)
 
@@ -113,20 +116,20 @@ class TextPrinter(StrPrinter):
             return f"({text})" if isinstance(expr, sp.Add) else text
         numer, denom = ([], [])
         for a in expr.args:
-            if isinstance(a, sp.Pow) and a.exp.is_negative and not _unevaluated(expr):
+            if isinstance(a, sp.Pow) and a.exp.is_negative:
                 denom.append(sp.Pow(a.base, -a.exp))
-            elif isinstance(a, sp.Rational) and not a.is_Integer and not _unevaluated(expr):
+            elif isinstance(a, sp.Rational) and not a.is_Integer:
                 numer.append(sp.Integer(a.p))
                 denom.append(sp.Integer(a.q))
             else:
                 numer.append(a)
         if denom and len(numer) > 1 and sp.Integer(1) in numer:
             numer.remove(sp.Integer(1))
-        body = self._join(sp.Mul(*numer, evaluate=False) if len(numer) > 1 else
-                          (numer[0] if numer else sp.Integer(1)))
+        body = self._join(OrderedProduct(*self.ordering.factor_order(numer), evaluate=False)
+                          if len(numer) > 1 else (numer[0] if numer else sp.Integer(1)))
         if not denom:
             return body
-        den = self._join(sp.Mul(*denom, evaluate=False) if len(denom) > 1 else denom[0])
+        den = self._join(OrderedProduct(*denom, evaluate=False) if len(denom) > 1 else denom[0])
         if len(denom) > 1 or isinstance(denom[0], sp.Mul):
             den = f"({den})"
         return f"{body}/{den}"
@@ -136,11 +139,22 @@ class TextPrinter(StrPrinter):
             text = self._print(expr)
             return f"({text})" if isinstance(expr, sp.Add) else text
         parts = self._factor_strings(expr)
-        out = parts[0][1]
+        many = len(parts) > 1
+        out = self._guard(*parts[0], many, first=True)
         for (prev, _), (cur, text) in zip(parts, parts[1:], strict=False):
             tight = isinstance(cur, sp.Add) and (prev.is_number or isinstance(prev, sp.Symbol))
+            text = self._guard(cur, text, many, first=False)
             out += text if tight else "·" + text
         return out
+
+    @staticmethod
+    def _guard(factor, text: str, many: bool, first: bool) -> str:
+        """Bracket a quotient among other factors, or a negative factor after the first."""
+        if isinstance(factor, Partial) or text.startswith("("):
+            return text
+        if (many and "/" in text) or (not first and text[:1] in "-−"):
+            return f"({text})"
+        return text
 
     def _print_Pow(self, expr, rational=False):
         if expr.exp == sp.Rational(1, 2):
@@ -201,18 +215,20 @@ class TexPrinter(LatexPrinter):
             out += " - " + text[1:].lstrip() if text.startswith("-") else " + " + text
         return out
 
+    def _print_OrderedProduct(self, expr):
+        return self._factors(list(expr.args))
+
     def _print_Mul(self, expr):
-        if not _unevaluated(expr):
-            coeff, rest = expr.as_coeff_Mul()
-            if coeff == -1:
-                return "-" + self._print_Mul(rest) if isinstance(rest, sp.Mul) else \
-                    "-" + self.parenthesize(rest, PRECEDENCE["Mul"])
-            numer, denom = sp.fraction(expr, exact=True)
-            if denom != 1:
-                return rf"\frac{{{self._print(numer)}}}{{{self._print(denom)}}}"
-            args = self.ordering.factor_order(list(expr.args))
-        else:
-            args = list(expr.args)
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff == -1:
+            return "-" + self._print_Mul(rest) if isinstance(rest, sp.Mul) else \
+                "-" + self.parenthesize(rest, PRECEDENCE["Mul"])
+        numer, denom = sp.fraction(expr, exact=True)
+        if denom != 1:
+            return rf"\frac{{{self._print(numer)}}}{{{self._print(denom)}}}"
+        return self._factors(self.ordering.factor_order(list(expr.args)))
+
+    def _factors(self, args: list[sp.Expr]) -> str:
         out = ""
         prev = None
         for a in args:
@@ -226,8 +242,3 @@ class TexPrinter(LatexPrinter):
                 out += (" " if tight else r" \cdot ") + text
             prev = a
         return out
-
-
-def _unevaluated(expr: sp.Expr) -> bool:
-    """Whether a product was built unevaluated, so that its factor order is deliberate."""
-    return isinstance(expr, sp.Mul) and sp.Mul(*expr.args) != expr
