@@ -20,6 +20,7 @@ from derive.render.document import render_json, render_latex, render_markdown, r
 from derive.report import build
 from derive.spec import examples, load
 
+
 def _command_modules() -> list:
     """The modules that add further subcommands (code generation, handouts) where present."""
     import importlib

@@ -166,7 +166,7 @@ class _Printer:
         expr = sp.factor_terms(
             expr.xreplace({outs[0]: sp.Symbol(out), ys[0]: sp.Symbol(self.name("Y"))}))
         text = _HadamardTex().doprint(expr) if self.tex else _HadamardText().doprint(expr)
-        return self.wrap(text)
+        return self.wrap(text) if isinstance(expr, sp.Add) else text
 
 
 def equation_text(eq: d.Equation, model: Model) -> str:

@@ -1,0 +1,56 @@
+"""The ``codegen`` and ``check`` subcommands of the chainrule command line.
+
+Contract: ``add_parsers(subparsers)`` adds both to an argparse subparsers object and sets
+``func`` on each; a ``func`` takes the parsed arguments and returns the exit status (0 on
+success, 1 when a gradient check fails). Bad input raises a ``ChainruleError`` whose one-line
+message the main command line prints (exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from codegen.check import check
+from codegen.emit import regenerate_all, write_module
+from derive import spec as specs
+from derive.errors import SpecError
+
+
+def run_codegen(args: argparse.Namespace) -> int:
+    """Write the training module of ``args.spec`` (or of every built-in example)."""
+    if args.all:
+        for path in regenerate_all():
+            print(f"wrote {path}")
+        return 0
+    if args.spec is None:
+        raise SpecError("give a spec file or example name, or --all")
+    net = specs.load(args.spec)
+    path = write_module(net, args.output, spec=args.spec)
+    print(f"wrote {path}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Print the gradient check of a spec or generated module; 1 when it fails."""
+    report = check(args.target, seed=args.seed)
+    print(report)
+    return 0 if report.ok else 1
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``codegen`` and ``check`` to ``subparsers``."""
+    gen = subparsers.add_parser(
+        "codegen", help="write a standalone NumPy training module for a network",
+        description="Write generated/NAME.py: forward, loss, gradients and SGD training.")
+    gen.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
+    gen.add_argument("-o", "--output", help="where to write (default generated/NAME.py)")
+    gen.add_argument("--all", action="store_true",
+                     help="regenerate the module of every built-in example")
+    gen.set_defaults(func=run_codegen)
+    chk = subparsers.add_parser(
+        "check", help="check a module's gradients against finite differences",
+        description="Compare gradients() with central differences (and the complex step "
+        "where the loss allows complex numbers) for every parameter entry.")
+    chk.add_argument("target", help="a spec, an example name, or a generated .py module")
+    chk.add_argument("--seed", type=int, default=0, help="seed of the random point (0)")
+    chk.set_defaults(func=run_check)

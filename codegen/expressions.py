@@ -1,0 +1,158 @@
+"""The element-wise code of a network, derived from the registries and printed as NumPy.
+
+Contract: ``network_code(net)`` returns a ``NetworkCode``: for each layer the statement that
+computes its output into ``a{l}`` and (hidden layers) the activation derivative that scales
+``delta{l}``; the statement computing the output delta ``delta{L}`` = ∂E/∂z_L with the
+``reduce_examples`` mean's 1/n folded in; and the expression of the total loss. Every
+expression comes from an ``ACTIVATIONS``/``LOSSES`` entry, differentiated and simplified by
+SymPy, vectorised over the outputs and rewritten for float safety before printing; nothing
+here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
+``z{l}``, ``a{l}``, ``delta{l}``, and ``n`` (examples in the batch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from codegen.printer import NumpyPrinter, Rowsum, stabilize, vectorize
+from derive.activations import get_activation
+from derive.losses import get_loss
+from derive.network import Network
+
+PRINTER = NumpyPrinter()
+
+
+@dataclass(frozen=True)
+class LayerCode:
+    """Printed code of one layer: its output statement and its derivative (None when 1)."""
+
+    activation: str
+    output: list[str]
+    output_text: str
+    derivative: str | None
+
+
+@dataclass(frozen=True)
+class NetworkCode:
+    """Printed code of a whole network's element-wise parts."""
+
+    layers: list[LayerCode]
+    q: str | None
+    delta: str
+    delta_text: str
+    delta_rule: str
+    loss: str
+
+
+def _arrays(l: int) -> tuple[sp.Symbol, sp.Symbol]:
+    return sp.Symbol(f"z{l}"), sp.Symbol(f"a{l}")
+
+
+def _layer_code(net: Network, l: int) -> LayerCode:
+    act = get_activation(net.layers[l - 1].activation)
+    z, a = _arrays(l)
+    if act.elementwise:
+        output = stabilize(act.stable(z))
+        is_hidden = l < len(net.layers)
+        derivative = stabilize(act.derivative(z, a)) if is_hidden else sp.Integer(1)
+    else:
+        zs = sp.symbols(f"z_0:{net.layers[l - 1].units}")
+        output = vectorize(stabilize(act.stable(list(zs))[0]), [{zk: z} for zk in zs])
+        derivative = sp.Integer(1)  # only ever an output layer, whose delta is built whole
+    return LayerCode(
+        activation=act.name,
+        output=PRINTER.doprint_into(output, str(a)),
+        output_text=PRINTER.doprint(output),
+        derivative=None if derivative == 1 else PRINTER.doprint(derivative),
+    )
+
+
+def _divides_by(expr: sp.Expr, outs: list[sp.Symbol]) -> bool:
+    return bool(sp.fraction(sp.together(expr))[1].free_symbols & set(outs))
+
+
+def _simplified(expr: sp.Expr, outs: list[sp.Symbol]) -> sp.Expr:
+    """``expr`` as written, unless it divides by an output and factoring cancels that."""
+    if not _divides_by(expr, outs):
+        return expr
+    factored = sp.factor(expr)
+    return expr if _divides_by(factored, outs) else factored
+
+
+def _output_delta(net: Network, outs, ys, zs, comps) -> tuple[sp.Expr, str, sp.Expr | None]:
+    """δ_L = ∂E/∂z_L of one example, vectorised; the rule that gives it; and, for softmax
+    with a loss it does not fuse with, q = a ⊙ ∂E/∂a, which δ_L then names ``q{L}``."""
+    loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
+    example = loss.example(outs, ys, net.loss)
+    fused = loss.fused_with == act.name
+    if act.elementwise:
+        delta0 = _simplified(sp.diff(example, outs[0]) * act.derivative(zs[0], outs[0]), outs)
+        rule = f"∂E/∂a ⊙ {act.name}'(z)"
+    else:
+        # Softmax: δ_0 = Σ_k g_k ∂a_k/∂z_0 = a_0 g_0 − a_0 Σ_k a_k g_k, with g = ∂E/∂a.
+        q = [_simplified(ak * sp.diff(example, ak), outs) for ak in outs]
+        rule = "q − a ⊙ Σ_k q_k with q = a ⊙ ∂E/∂a (softmax Jacobian-vector product)"
+        if not fused:
+            named = sp.Symbol(f"q{len(net.layers)}")
+            delta = named - comps[0][outs[0]] * Rowsum(named)
+            return delta, rule, vectorize(q[0], comps)
+        delta0 = q[0] - outs[0] * sp.Add(*q)
+    delta = vectorize(delta0, comps)
+    if fused:
+        # The targets of each example sum to 1 (one-hot or a distribution): Σ_k c y_k = c.
+        y = comps[0][ys[0]]
+        delta = sp.expand(delta).replace(
+            lambda e: isinstance(e, Rowsum) and (e.args[0] / y).is_number,
+            lambda e: e.args[0] / y,
+        )
+        delta = sp.factor(delta)
+        rule = f"{loss.name} fused with {act.name}: the derivatives cancel to a − y"
+    return delta, rule, None
+
+
+def _total_loss(net: Network, outs, ys, zs, comps) -> sp.Expr:
+    """Σ over examples and outputs of the loss terms, as one (n, K) or (n, 1) array."""
+    loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
+    if loss.fused_with == act.name:
+        example = loss.from_logits(zs, ys, net.loss)
+    else:
+        stable = act.stable(zs) if not act.elementwise else [act.stable(z) for z in zs]
+        # ln a_k is taken of the stable form, so that ln σ(z) never meets an underflowed 0.
+        example = loss.example(outs, ys, net.loss).replace(
+            lambda e: isinstance(e, sp.log) and e.args[0] in outs,
+            lambda e: sp.log(stable[outs.index(e.args[0])]),
+        )
+    terms = vectorize(stabilize(example), comps)
+    # Summing every entry makes an outermost sum over outputs redundant: c Σ_k h_k → c h.
+    coeff, rest = terms.as_coeff_Mul()
+    if isinstance(rest, Rowsum):
+        terms = coeff * rest.args[0]
+    return stabilize(sp.factor_terms(terms))
+
+
+def network_code(net: Network) -> NetworkCode:
+    """The printed element-wise code of ``net`` (see the module docstring)."""
+    last = len(net.layers)
+    units = net.layers[-1].units
+    outs = list(sp.symbols(f"a_0:{units}"))
+    ys = list(sp.symbols(f"y_0:{units}"))
+    zs = list(sp.symbols(f"z_0:{units}"))
+    z, a = _arrays(last)
+    comps = [
+        {ak: a, yk: sp.Symbol("Y"), zk: z} for ak, yk, zk in zip(outs, ys, zs, strict=True)
+    ]
+    delta, rule, q = _output_delta(net, outs, ys, zs, comps)
+    if net.loss.reduce_examples == "mean":
+        delta = delta / sp.Symbol("n")
+    delta = stabilize(sp.factor_terms(delta))
+    total = _total_loss(net, outs, ys, zs, comps)
+    return NetworkCode(
+        layers=[_layer_code(net, l) for l in range(1, last + 1)],
+        q=None if q is None else PRINTER.doprint(stabilize(sp.factor_terms(q))),
+        delta=PRINTER.doprint_into(delta, f"delta{last}")[0],
+        delta_text=PRINTER.doprint(delta),
+        delta_rule=rule,
+        loss=PRINTER.doprint(total),
+    )

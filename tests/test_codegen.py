@@ -1,0 +1,208 @@
+"""Generated training modules: golden files, formatting, determinism, training, the CLI."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.check import module_from_source
+from codegen.emit import GENERATED, buildable_examples, regenerate_all, render, write_module
+from derive import spec as specs
+from derive.errors import ChainruleError, SpecError
+from derive.network import Dense, Network
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def module(net, name="m"):
+    return module_from_source(render(net), name)
+
+
+def test_generated_modules_are_fresh(tmp_path):
+    written = regenerate_all(tmp_path)
+    assert sorted(p.name for p in written) == sorted(p.name for p in GENERATED.glob("*.py"))
+    for path in written:
+        assert path.read_bytes() == (GENERATED / path.name).read_bytes(), (
+            f"generated/{path.name} is stale; run chainrule codegen --all")
+
+
+def test_threshold_examples_are_skipped_and_refused():
+    net = Network(2, [Dense(1, "threshold")])
+    with pytest.raises(SpecError, match="threshold"):
+        render(net)
+    for name in buildable_examples():
+        specs.load(name).trainable()
+
+
+def test_generation_does_not_depend_on_hash_seed():
+    code = "import sys; from codegen.emit import render; from derive.spec import load; " \
+           "sys.stdout.write(render(load('digits')) + render(load('keras_2_4_4_1')))"
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1
+    assert outputs.pop() == render(specs.load("digits")) + render(specs.load("keras_2_4_4_1"))
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed")
+def test_generated_modules_pass_ruff(tmp_path):
+    nets = [
+        Network(3, [Dense(4, "relu"), Dense(3, "gaussian", input_function="squared_distance"),
+                    Dense(2, "softmax")], loss="hellinger", name="mixed"),
+        Network(2, [Dense(2, "softplus", bias=False), Dense(1, "sigmoid")],
+                loss="binary_cross_entropy", name="bce", training={"dtype": "float32"}),
+    ]
+    for net in nets:
+        write_module(net, tmp_path / f"{net.name}.py")
+    for folder in (GENERATED, tmp_path):
+        lint = subprocess.run(["ruff", "check", "--no-cache", str(folder)], cwd=REPO,
+                              capture_output=True, text=True)
+        assert lint.returncode == 0, lint.stdout
+        fmt = subprocess.run(["ruff", "format", "--check", "--no-cache", str(folder)],
+                             cwd=REPO, capture_output=True, text=True)
+        assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_write_module_is_atomic_and_names_its_spec(tmp_path):
+    path = write_module(specs.load("xor_gate"), tmp_path / "out" / "xor.py", spec="xor_gate")
+    assert [p.name for p in path.parent.iterdir()] == ["xor.py"]
+    text = path.read_text()
+    assert "chainrule codegen xor_gate" in text
+    assert "# ∂E/∂W2 = a1ᵀ delta2" in text
+    assert "np.matmul(a1.T, delta2, out=grads[\"W2\"])" in text
+
+
+def test_write_module_reports_unwritable_path(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SpecError, match="cannot write"):
+        write_module(specs.load("xor_gate"), blocker / "x.py")
+
+
+def test_api_shapes_and_keys():
+    m = module(specs.load("digits"))
+    params = m.init_params(3)
+    assert {k: v.shape for k, v in params.items()} == {
+        "W1": (64, 32), "b1": (32,), "W2": (32, 10), "b2": (10,)}
+    X = np.random.default_rng(0).normal(size=(7, 64))
+    Y = np.eye(10)[np.arange(7)]
+    out = m.forward(params, X)
+    assert out.shape == (7, 10)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    assert isinstance(m.loss(params, X, Y), float)
+    grads = m.gradients(params, X, Y)
+    assert {k: v.shape for k, v in grads.items()} == {k: v.shape for k, v in params.items()}
+    assert m.predict(params, X).shape == (7,)
+
+
+def test_one_full_batch_epoch_is_one_gradient_step():
+    m = module(specs.load("xor_gate"))
+    net = specs.load("xor_gate")
+    X, Y = net.data["x"], net.data["y"]
+    params = m.init_params(1)
+    grads = m.gradients(params, X, Y)
+    new, history = m.train(params, X, Y, epochs=1, learning_rate=0.3, batch_size=None,
+                           momentum=0.0)
+    for key in params:
+        np.testing.assert_allclose(new[key], params[key] - 0.3 * grads[key])
+    assert history["loss"] == [pytest.approx(m.loss(params, X, Y))]  # the loss it stepped on
+    clipped, _ = m.train(params, X, Y, epochs=1, learning_rate=1.0, momentum=0.0,
+                         clip_norm=1e-3)
+    step = np.concatenate([(clipped[k] - params[k]).ravel() for k in params])
+    assert np.linalg.norm(step) == pytest.approx(1e-3)
+
+
+def test_momentum_accumulates_velocity():
+    m = module(specs.load("or_gate"))
+    X, Y = specs.load("or_gate").data["x"], specs.load("or_gate").data["y"]
+    p0 = m.init_params(0)
+    g0 = m.gradients(p0, X, Y)
+    p1 = {k: p0[k] - 0.1 * g0[k] for k in p0}
+    g1 = m.gradients(p1, X, Y)
+    p2, _ = m.train(p0, X, Y, epochs=2, learning_rate=0.1, batch_size=None, momentum=0.9)
+    for key in p0:
+        np.testing.assert_allclose(p2[key], p1[key] - 0.1 * (0.9 * g0[key] + g1[key]))
+
+
+def test_standardisation_is_kept_with_params_but_not_trained():
+    net = specs.load("iris_4_3_2")
+    m = module(net)
+    X, Y = net.data["x"], net.data["y"]
+    params, _ = m.train(m.init_params(0), X, Y, epochs=2, standardize=True)
+    np.testing.assert_allclose(params["x_mean"], X.mean(axis=0))
+    assert set(m.gradients(params, X, Y)) == {"W1", "b1", "W2", "b2"}
+    plain = {k: params[k] for k in ("W1", "b1", "W2", "b2")}
+    scaled = (X - params["x_mean"]) / params["x_scale"]
+    np.testing.assert_allclose(m.forward(params, X), m.forward(plain, scaled))
+
+
+def test_float32_on_request():
+    net = Network(2, [Dense(3, "tanh"), Dense(1, "sigmoid")], loss="binary_cross_entropy",
+                  training={"dtype": "float32"}, data={"x": [[0, 1], [1, 0]], "y": [[1], [0]]})
+    m = module(net)
+    params, history = m.train(m.init_params(0), net.data["x"], net.data["y"], epochs=3)
+    assert all(v.dtype == np.float32 for v in params.values())
+    assert len(history["loss"]) == 3
+
+
+@pytest.mark.parametrize("bad", [{"dtype": "float16"}, {"init": "zeros"},
+                                 {"learning_rate": -1}, {"epochs": 1.5}])
+def test_bad_training_settings_are_spec_errors(bad):
+    with pytest.raises(SpecError):
+        render(Network(1, [Dense(1, "sigmoid")], training=bad))
+
+
+@pytest.mark.parametrize("name", ["or_gate", "xor_gate"])
+def test_gates_train_below_1e2(name):
+    net = specs.load(name)
+    m = module(net)
+    _, history = m.train(m.init_params(m.SEED), net.data["x"], net.data["y"])
+    assert history["loss"][-1] < 1e-2
+
+
+def test_digits_reach_95_percent_held_out_quickly():
+    net = specs.load("digits")
+    m = module(net)
+    X, Y = net.data["x"], net.data["y"]
+    order = np.random.default_rng(1).permutation(len(X))
+    test, fit = order[:360], order[360:]
+    start = time.perf_counter()
+    params, _ = m.train(m.init_params(0), X[fit], Y[fit])
+    assert time.perf_counter() - start < 60
+    accuracy = np.mean(m.predict(params, X[test]) == np.argmax(Y[test], axis=1))
+    assert accuracy >= 0.95
+
+
+def test_generated_script_runs_standalone(tmp_path):
+    target = tmp_path / "xor_gate.py"
+    shutil.copy(GENERATED / "xor_gate.py", target)
+    result = subprocess.run([sys.executable, "-I", str(target)], cwd=tmp_path,
+                            capture_output=True, text=True, check=True)
+    assert "final loss" in result.stdout
+    assert "training accuracy 100.0%" in result.stdout
+
+
+def test_codegen_command_writes_and_check_command_reports(tmp_path, capsys):
+    import argparse
+
+    from codegen import codegen_cmd
+
+    parser = argparse.ArgumentParser()
+    codegen_cmd.add_parsers(parser.add_subparsers())
+    args = parser.parse_args(["codegen", "or_gate", "-o", str(tmp_path / "or.py")])
+    assert args.func(args) == 0
+    args = parser.parse_args(["check", str(tmp_path / "or.py")])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "W1" in out and "ok:" in out
+    for argv in (["codegen", "no_such_example"], ["check", "missing.py"], ["codegen"]):
+        args = parser.parse_args(argv)
+        with pytest.raises(ChainruleError):
+            args.func(args)

@@ -1,0 +1,125 @@
+"""Generated gradients against finite differences and the complex step; numerical safety."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codegen.check import check, check_module, module_from_source
+from codegen.emit import GENERATED, buildable_examples, render
+from derive.activations import ACTIVATIONS
+from derive.losses import LOSSES
+from derive.network import Dense, Network
+
+HIDDEN = sorted(n for n, a in ACTIVATIONS.items() if a.trainable and a.elementwise)
+OUTPUT = sorted(n for n, a in ACTIVATIONS.items() if a.trainable)
+
+
+@pytest.mark.parametrize("name", buildable_examples())
+def test_every_example_passes_the_check(name):
+    report = check(name)
+    assert report.ok, str(report)
+    assert {t.name for t in report.tensors} >= {"W1"}
+
+
+def test_check_reads_a_generated_file():
+    report = check(str(GENERATED / "keras_2_4_4_1.py"))
+    assert report.ok
+    # tanh-form sigmoids and the squared error take complex numbers: both methods ran.
+    assert all(t.complex_step is not None and t.complex_step < 1e-12 for t in report.tensors)
+
+
+def test_check_skips_complex_step_where_logaddexp_is_used():
+    net = Network(2, [Dense(2, "softplus"), Dense(1, "sigmoid")], loss="binary_cross_entropy")
+    report = check_module(module_from_source(render(net), "bce"))
+    assert "np.logaddexp(" in render(net)
+    assert report.ok and all(t.complex_step is None for t in report.tensors)
+
+
+def test_a_wrong_derivative_is_caught():
+    source = render(Network(2, [Dense(3, "sigmoid"), Dense(1, "sigmoid")], name="wrong"))
+    assert "delta1 *= a1 * (1 - a1)" in source
+    wrong = module_from_source(source.replace("a1 * (1 - a1)", "a1 * (1 + a1)"), "wrong")
+    report = check_module(wrong)
+    assert not report.ok
+    bad = {t.name for t in report.tensors if t.central > 1e-5}
+    assert bad == {"W1", "b1"}
+
+
+def test_a_wrong_gradient_entry_is_caught():
+    m = module_from_source(render(Network(2, [Dense(2, "tanh"), Dense(2, "softmax")],
+                                          loss="categorical_cross_entropy")), "entry")
+    right = m.gradients
+
+    def gradients(params, X, Y):
+        grads = right(params, X, Y)
+        grads["W2"][1, 0] *= 1.001
+        return grads
+
+    m.gradients = gradients
+    report = check_module(m)
+    assert not report.ok
+    assert [t.name for t in report.tensors if t.central > 1e-5] == ["W2"]
+
+
+def _losses_for(output):
+    return sorted(n for n, loss in LOSSES.items() if loss.outputs is None or output in loss.outputs)
+
+
+@st.composite
+def networks(draw):
+    depth = draw(st.integers(1, 3))
+    layers = []
+    for i in range(depth):
+        last = i == depth - 1
+        act = draw(st.sampled_from(OUTPUT if last else HIDDEN))
+        units = draw(st.integers(2 if act == "softmax" else 1, 3))
+        distance = draw(st.booleans()) and act in ("gaussian", "sigmoid", "tanh") and i > 0
+        layers.append(Dense(units, act, bias=draw(st.booleans()),
+                            input_function="squared_distance" if distance else "weighted_sum"))
+    kind = draw(st.sampled_from(_losses_for(layers[-1].activation)))
+    loss = {"kind": kind,
+            "reduce_outputs": "sum" if kind == "categorical_cross_entropy"
+            else draw(st.sampled_from(["sum", "mean"])),
+            "reduce_examples": draw(st.sampled_from(["sum", "mean"])),
+            "factor": draw(st.sampled_from([1, 0.5, 3]))}
+    return Network(draw(st.integers(1, 3)), layers, loss=loss, name="drawn")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(net=networks(), seed=st.integers(0, 5))
+def test_drawn_networks_pass_the_check(net, seed):
+    m = module_from_source(render(net), "drawn")
+    report = check_module(m, seed=seed)
+    assert report.ok, f"{net.layers} {net.loss}\n{report}"
+
+
+# Combinations whose true value overflows (exp of an unbounded square) or whose stable
+# evaluation would need a rewrite of √softplus: documented limits, not tested here.
+UNSAFE = {("exponential", a) for a in ("identity", "relu", "softplus")} | {
+    ("hellinger", "softplus"), ("squared_error", "identity"), ("squared_error", "relu"),
+    ("squared_error", "softplus")}
+
+
+@pytest.mark.parametrize("output,kind", [
+    (a, k) for a in OUTPUT for k in _losses_for(a) if (k, a) not in UNSAFE])
+@pytest.mark.parametrize("hidden", ["sigmoid", "softplus", "tanh", "gaussian", "relu"])
+def test_no_overflow_or_nan_at_extreme_inputs(output, kind, hidden):
+    units = 2 if output == "softmax" else 1
+    net = Network(1, [Dense(2, hidden), Dense(units, output)], loss=kind, name="extreme")
+    m = module_from_source(render(net), "extreme")
+    params = {"W1": np.array([[1.0, -1.0]]), "b1": np.zeros(2),
+              "W2": np.full((2, units), 1.0), "b2": np.zeros(units)}
+    params["W2"][1, -1] = -1.0
+    X = np.array([[-1e4], [-30.0], [0.0], [30.0], [1e4]])
+    Y = np.zeros((5, units))
+    Y[::2, 0] = 1.0
+    if units > 1:
+        Y[1::2, 1] = 1.0
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = m.loss(params, X, Y)
+        grads = m.gradients(params, X, Y)
+        out = m.forward(params, X)
+    assert np.isfinite(value)
+    assert all(np.all(np.isfinite(g)) for g in grads.values())
+    assert np.all(np.isfinite(out))
