@@ -14,9 +14,7 @@ the spec's data, embedded in the file.
 from __future__ import annotations
 
 import base64
-import os
 import re
-import tempfile
 import textwrap
 import zlib
 from pathlib import Path
@@ -25,6 +23,7 @@ import jinja2
 import numpy as np
 
 from codegen.expressions import network_code
+from codegen.files import write_atomic
 from derive import spec as specs
 from derive.activations import get_activation
 from derive.delta import delta_form
@@ -305,20 +304,7 @@ def default_path(net: Network) -> Path:
 def write_module(net: Network, path: str | Path | None = None, spec: str | None = None) -> Path:
     """Render ``net`` and write it to ``path`` atomically; return the path written."""
     path = Path(path) if path is not None else default_path(net)
-    source = render(net, spec)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(source)
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
-    except OSError as exc:
-        raise SpecError(f"cannot write {path}: {exc.strerror}") from None
-    return path
+    return write_atomic(path, render(net, spec))
 
 
 def buildable_examples() -> list[str]:
