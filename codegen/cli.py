@@ -50,10 +50,27 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace) -> int:
+    if args.expr is not None:
+        if args.spec is not None:
+            raise SpecError("give either a SPEC or --expr, not both")
+        return _derive_expression(args)
+    if args.at:
+        raise SpecError("--at goes with --expr")
+    if args.spec is None:
+        raise SpecError("give a SPEC (a spec file or a built-in example) or --expr")
     net = load(args.spec)
     report = build(net, notation=args.notation, wrt=args.wrt, max_params=args.max_params,
                    style=args.style, delta_only=args.delta)
     sys.stdout.write(RENDERERS[args.format](report))
+    return 0
+
+
+def _derive_expression(args: argparse.Namespace) -> int:
+    from derive.expr import derive_expression, parse_point
+    from derive.render.graph import render_expression
+
+    report = derive_expression(args.expr, wrt=args.wrt, at=parse_point(args.at or []))
+    sys.stdout.write(render_expression(report, args.format))
     return 0
 
 
@@ -108,7 +125,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("examples", help="list the built-in example networks")
     p.set_defaults(func=_examples)
     p = sub.add_parser("derive", help="derive ∂E/∂θ step by step, verified against SymPy")
-    p.add_argument("spec", help="a .toml/.json spec file or a built-in example's name")
+    p.add_argument("spec", nargs="?",
+                   help="a .toml/.json spec file or a built-in example's name")
+    p.add_argument("--expr", metavar="EXPRESSION",
+                   help='a plain expression instead of a network, e.g. "e = (a + b)*(b + 1)"')
+    p.add_argument("--at", nargs="+", metavar="NAME=VALUE",
+                   help="with --expr: the point for the path sums, e.g. a=2 b=1")
     p.add_argument("--wrt", nargs="+", metavar="NAME",
                    help="parameters to derive (notation names or canonical W1[0,1]); all if "
                         "omitted")

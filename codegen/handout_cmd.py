@@ -1,0 +1,110 @@
+"""The ``handout`` subcommand: LaTeX (or Markdown) handouts, exercise sheets and their PDFs.
+
+Contract: ``add_parsers(subparsers)`` adds ``handout``; its ``func`` writes the sheets of one
+spec (``--all``: of every built-in example) into ``-o DIR`` (default: the current directory)
+and, with ``--pdf``, compiles each ``.tex`` beside it (``codegen.latex``, in parallel). Every
+file is rendered before any is written, and written atomically. ``regenerate(directory)``
+remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex`` and ``.pdf``
+— and is what ``python -m codegen.handout_cmd --regenerate`` runs. Bad input raises a
+``ChainruleError`` (one line, exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from codegen.files import write_atomic
+from codegen.latex import compile_pdf
+from derive import spec as specs
+from derive.errors import ChainruleError, SpecError
+from derive.notation import NOTATIONS
+from derive.render.handout import files
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "handouts"
+
+
+def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | None = None,
+              exercises: bool = False, markdown: bool = False) -> dict[str, str]:
+    """File name → text for every sheet of every spec in ``names``."""
+    out: dict[str, str] = {}
+    for name in names:
+        out.update(files(specs.load(name), notation, wrt, exercises, markdown))
+    return out
+
+
+def write(texts: dict[str, str], directory: Path, pdf: bool = False) -> list[Path]:
+    """Write the sheets (and compile the ``.tex`` ones, in parallel); return the paths."""
+    written = [write_atomic(directory / name, text) for name, text in texts.items()]
+    if pdf:
+        jobs = [(text, directory / Path(name).with_suffix(".pdf"))
+                for name, text in texts.items() if name.endswith(".tex")]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            written += list(pool.map(lambda job: _compiled(*job), jobs))
+    return written
+
+
+def _compiled(tex: str, path: Path) -> Path:
+    compile_pdf(tex, path)
+    return path
+
+
+def regenerate(directory: Path = DOCS, pdf: bool = True) -> list[Path]:
+    """Remake every built-in example's handout and exercise sheets in ``directory``."""
+    return write(sheets_of(list(specs.examples()), exercises=True), directory, pdf)
+
+
+def run_handout(args: argparse.Namespace) -> int:
+    """Write the sheets the arguments ask for; print each path written."""
+    if args.all == bool(args.spec):
+        raise SpecError("give a spec file or example name, or --all")
+    names = list(specs.examples()) if args.all else [args.spec]
+    markdown = args.format == "markdown" or args.markdown
+    if markdown and args.pdf:
+        raise SpecError("--pdf compiles LaTeX; drop --format markdown")
+    texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown)
+    for path in write(texts, Path(args.output), args.pdf):
+        print(f"wrote {path}")
+    return 0
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``handout`` to ``subparsers``."""
+    p = subparsers.add_parser(
+        "handout", help="write a LaTeX (or Markdown) derivation handout, optionally as PDF",
+        description="Write NAME.tex: the network drawn, its parameters, function, loss, each "
+        "derivation step by step, the delta form and a worked example in numbers.")
+    p.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
+    p.add_argument("--all", action="store_true", help="every built-in example")
+    p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")
+    p.add_argument("--wrt", nargs="+", metavar="NAME",
+                   help="parameters to derive (default: all up to 9, else one weight and one "
+                        "bias per layer)")
+    p.add_argument("--exercises", action="store_true",
+                   help="also write NAME-questions and NAME-solutions sheets")
+    p.add_argument("-o", "--output", default=".", help="directory to write to (default .)")
+    p.add_argument("--pdf", action="store_true", help="compile each .tex with pdflatex")
+    p.add_argument("--format", choices=["latex", "markdown"], default="latex")
+    p.add_argument("--markdown", action="store_true", help="same as --format markdown")
+    p.set_defaults(func=run_handout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m codegen.handout_cmd --regenerate [--no-pdf]``: remake docs/handouts."""
+    parser = argparse.ArgumentParser(prog="python -m codegen.handout_cmd")
+    parser.add_argument("--regenerate", action="store_true", required=True)
+    parser.add_argument("--no-pdf", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        for path in regenerate(pdf=not args.no_pdf):
+            print(f"wrote {path}")
+    except ChainruleError as exc:
+        print(f"chainrule: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

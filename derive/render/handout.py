@@ -1,0 +1,202 @@
+"""Handouts: the derivation of a network's gradients as a lecturer would hand it out.
+
+Contract: ``render(net, …, sheet, markdown)`` returns the text of one sheet — ``handout``
+(network drawing, parameter table, network function named, nested and expanded, loss, each
+chosen derivation step by step with its rules, error terms, the delta form, stable-form notes
+and a worked example in numbers), ``questions`` (the derivations with every second line and
+the result left blank, and numeric questions on fresh seeded numbers) or ``solutions`` (the
+same, filled in) — as a self-contained LaTeX document or as Markdown for GitHub, KaTeX and
+MathJax. The text is a pure function of its arguments: no dates, the same bytes every time.
+``files(…)`` names the sheets (``NAME.tex``, ``NAME-questions.tex``, …). The templates in
+``templates/`` only lay out; every name, number and formula comes from here, already escaped
+(spec text through ``derive.render.escape``; names are identifiers the notation spells).
+Every derivation shown has been verified by ``derive.report.build``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from derive.derivation import DEFAULT_MAX_PARAMS
+from derive.network import Network
+from derive.render import sections as sec
+from derive.render.document import _verified
+from derive.render.escape import md_text, tex_text
+from derive.render.stability import stable_notes
+from derive.render.tikz import network_tikz
+from derive.render.worked import example_for, exercise_params, worked_example
+from derive.report import Report, build
+
+SHEETS = ("handout", "questions", "solutions")
+ALL_PARAMS = 9  # derive every parameter up to this many; a per-layer subset above
+EXPANDED_LIMIT = 40  # write the fully expanded function out up to this many parameters
+EXERCISE_SEED = 1
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    keep_trailing_newline=True, autoescape=False,
+    block_start_string=r"\BLOCK{", block_end_string="}",
+    variable_start_string=r"\VAR{", variable_end_string="}",
+    comment_start_string=r"\#{", comment_end_string="}")
+ENV.filters["rows"] = lambda rows: " \\\\\n".join(rows)
+
+
+def default_wrt(net: Network) -> list[str] | None:
+    """All parameters of a small network (``None``); else the first weight and bias of each
+    layer, which between them show every shape of derivation the network has."""
+    if net.n_params <= ALL_PARAMS:
+        return None
+    chosen = []
+    for key in net.param_shapes():
+        chosen.append(f"{key}[0,0]" if key.startswith("W") else f"{key}[0]")
+    return chosen
+
+
+def reports(net: Network, notation: str | None = None,
+            wrt: list[str] | None = None) -> tuple[Report, Report]:
+    """(the verified report of the chosen parameters, a report of every parameter for the
+    numbers); networks over the scalar limit get the delta form only."""
+    wide = net.n_params > DEFAULT_MAX_PARAMS
+    shown = build(net, notation, wrt=wrt or default_wrt(net), delta_only=wide)
+    if wide or len(shown.derivations) == net.n_params:
+        return shown, shown
+    return shown, build(net, notation, delta_only=False, check=False)
+
+
+def _table(net: Network) -> tuple[list[dict], int, int]:
+    """Keras-summary rows (layer, output shape, parameters, multiply-adds per example)."""
+    rows = [{"layer": "input", "shape": f"(None, {net.sizes[0]})", "params": 0, "macs": 0}]
+    for l, layer in enumerate(net.layers, start=1):
+        fan_in = net.sizes[l - 1]
+        params = fan_in * layer.units + (layer.units if layer.bias else 0)
+        rows.append({"layer": f"dense {l} ({layer.activation})",
+                     "shape": f"(None, {layer.units})", "params": params,
+                     "macs": fan_in * layer.units})
+    return rows, sum(r["params"] for r in rows), sum(r["macs"] for r in rows)
+
+
+def context(net: Network, notation: str | None = None, wrt: list[str] | None = None,
+            sheet: str = "handout", markdown: bool = False) -> dict:
+    """Everything the templates lay out, as strings, lists and numbers."""
+    shown, full = reports(net, notation, wrt)
+    m = shown.model
+    layout = sec.Layout(width=110.0 if markdown else 80.0, markdown=markdown)
+    text = md_text if markdown else tex_text
+    if sheet == "handout":
+        params, (x, y, row) = net.parameters(seed=0), example_for(net)
+    else:
+        params, (x, y, row) = exercise_params(net, EXERCISE_SEED), example_for(net, EXERCISE_SEED)
+    rate = float(net.training.get("learning_rate", 0.1))
+    work = worked_example(full, params, x, y, rate)
+    table, total, macs = _table(net)
+    blank = sheet == "questions"
+    derivations = []
+    for kind, items in (("error term", shown.lemmas), ("gradient", shown.derivations)):
+        for d in items:
+            holes = sec.blanks(d) if sheet != "handout" else frozenset()
+            derivations.append({
+                "kind": kind, "target": sec.heading(m, d),
+                "rows": sec.derivation_rows(m, d, layout, holes if blank else frozenset(),
+                                            frozenset() if blank else holes)})
+    scalar = bool(shown.derivations)
+    return {
+        "sheet": sheet, "name": text(net.name), "description": text(net.description),
+        "sizes": " \\(\\to\\) ".join(str(s) for s in net.sizes) if not markdown
+        else " → ".join(str(s) for s in net.sizes),
+        "n_params": net.n_params, "notation": text(m.notation.key),
+        "convention": m.notation.convention,
+        "tikz": "" if markdown else network_tikz(m),
+        "layers": [{k: text(str(v)) for k, v in r.items()} for r in table],
+        "total": total, "macs": macs,
+        "definitions": sec.equation_rows(m, list(m.definitions.items()), layout)
+        if scalar else [],
+        "nested": sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
+                                    layout) if scalar else [],
+        "expanded": sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout)
+        if scalar and net.n_params <= EXPANDED_LIMIT else [],
+        "loss": sec.equation_rows(m, [(m.loss_symbol, m.loss_expr)], layout),
+        "loss_symbol": m.names["E"].latex, "loss_title": text(_loss_title(net)),
+        "reduce_examples": net.loss.reduce_examples,
+        "derivations": derivations, "all_params": len(shown.derivations) == net.n_params,
+        "delta": sec.delta_rows(shown, layout),
+        "stable": stable_notes(m), "notes": [text(n) for n in shown.notes],
+        "verified": text(_verified(shown)),
+        "work": _work_context(full, work, layout, row), "rate": sec.fmt(rate),
+    }
+
+
+def _loss_title(net: Network) -> str:
+    from derive.losses import get_loss
+
+    return get_loss(net.loss.kind).title
+
+
+def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> dict:
+    m = full.model
+    inputs = [f"x[{i}]" for i in range(len(m.net.inputs))]
+    targets = [f"y[{k}]" for k in range(len(m.net.targets))]
+    last = len(m.net.layers)
+    outputs = [f"a{last}[{j}]" for j in range(len(m.net.targets))]
+    return {
+        "by_hand": work.by_hand, "row": row,
+        "given": (sec.matrix_rows(m, work.params) + sec.vector_rows(m, inputs, work.x)
+                  + sec.vector_rows(m, targets, work.y)),
+        "forward": sec.forward_rows(m, work, layout) if work.by_hand else [],
+        "output": sec.vector_rows(m, outputs, work.output),
+        "loss": sec.fmt(work.loss), "float64_loss": f"{work.float64_loss:.4f}",
+        "errors": sec.error_rows(m, work),
+        "gradients": sec.matrix_rows(m, work.gradients, "gradient"),
+        "updated": sec.matrix_rows(m, work.updated, "update"),
+        "output_bias": m.names[f"b{last}"].latex if m.net.layers[-1].bias else "",
+    }
+
+
+def render(net: Network, notation: str | None = None, wrt: list[str] | None = None,
+           sheet: str = "handout", markdown: bool = False) -> str:
+    """One sheet as LaTeX (or Markdown); see the module docstring."""
+    if sheet not in SHEETS:
+        raise ValueError(f"sheet must be one of {SHEETS}")
+    template = ENV.get_template("handout.md.j2" if markdown else "handout.tex.j2")
+    return template.render(**context(net, notation, wrt, sheet, markdown))
+
+
+def files(net: Network, notation: str | None = None, wrt: list[str] | None = None,
+          exercises: bool = False, markdown: bool = False) -> dict[str, str]:
+    """File name → text of the handout (and, with ``exercises``, its two exercise sheets)."""
+    suffix = ".md" if markdown else ".tex"
+    sheets = SHEETS if exercises else SHEETS[:1]
+    return {net.name + ("" if s == "handout" else f"-{s}") + suffix:
+            render(net, notation, wrt, s, markdown) for s in sheets}
+
+
+# --- Jupyter -----------------------------------------------------------------------------
+def report_latex(report: Report) -> str:
+    """A report's derivations as one MathJax display (``$$\\begin{aligned}…``)."""
+    layout = sec.Layout(width=110.0, markdown=True)
+    rows = sec.equation_rows(report.model, [(report.model.loss_symbol,
+                                             report.model.loss_expr)], layout)
+    for d in [*report.lemmas, *report.derivations]:
+        rows += sec.derivation_rows(report.model, d, layout)
+    rows += sec.delta_rows(report, layout)
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
+
+
+def report_markdown(report: Report) -> str:
+    """The Markdown handout of a report's network, notation and derived parameters."""
+    m = report.model
+    wrt = [m.canonical[d.param] for d in report.derivations] or None
+    return render(m.net, m.notation.key, wrt, markdown=True)
+
+
+def network_latex(net: Network) -> str:
+    """A network's delta form as one MathJax display."""
+    report = build(net, delta_only=True)
+    rows = sec.delta_rows(report, sec.Layout(width=110.0, markdown=True))
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
+
+
+def network_markdown(net: Network) -> str:
+    """A network's Markdown handout (scalar derivations only for small networks)."""
+    return render(net, markdown=True)

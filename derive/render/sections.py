@@ -1,0 +1,185 @@
+"""The handout's mathematics as align rows: network function, derivations, matrix form, numbers.
+
+Contract: every function returns LaTeX math rows (``lhs &= rhs``, joined by the template)
+already broken to fit ``Layout.width`` units (see ``derive.render.breaking``), for LaTeX's
+``align*`` or KaTeX's ``aligned`` (``Layout.markdown``: rule column written ``&\\quad``).
+Derivation rows reuse ``document._blocks`` and ``RULE_TITLES``; a step listed in ``blank`` is
+printed as an answer line (``\\blank``, defined by the templates) and a step in ``highlight``
+in the ``solution`` colour. Nothing here reads files or builds prose beyond short labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from derive.derivation import Derivation
+from derive.render.breaking import BreakingTexPrinter, mark, rows, tex_width, unmark
+from derive.render.document import RULE_TITLES, _blocks
+from derive.render.matrix import equation_latex
+from derive.render.worked import Worked
+from derive.report import Report
+from derive.symbolic import Model
+
+MATRIX_ROWS, MATRIX_COLS = 10, 8
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where rows go: the usable width in ``tex_width`` units and the target format."""
+
+    width: float = 80.0
+    markdown: bool = False
+
+    @property
+    def blank(self) -> str:
+        """An answer line (the LaTeX templates define ``\\blank``; KaTeX has no macros)."""
+        return r"\underline{\hspace{14em}}" if self.markdown else r"\blank"
+
+    @property
+    def colour(self) -> str:
+        return "blue" if self.markdown else "solution"
+
+    def rule(self, name: str) -> str:
+        title = RULE_TITLES[name]
+        if self.markdown:
+            return rf" &\quad \text{{({title})}}"
+        return rf" && \text{{\small {title}}}"
+
+
+def fmt(value: float) -> str:
+    """A number with 3 decimals, never −0.000."""
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
+def equation_rows(model: Model, pairs: list[tuple[sp.Expr, sp.Expr]], layout: Layout,
+                  suffix: list[str] | None = None) -> list[str]:
+    """``lhs = rhs`` rows for (lhs, rhs) pairs, broken to fit; ``suffix[i]`` ends pair i."""
+    bp = BreakingTexPrinter(model, inline=layout.width / 2)
+    lefts = [unmark(bp.doprint(lhs)) for lhs, _ in pairs]
+    room = layout.width - max((tex_width(s) for s in lefts), default=0) - 3
+    out: list[str] = []
+    for i, (left, (_, rhs)) in enumerate(zip(lefts, pairs, strict=True)):
+        end = suffix[i] if suffix else ""
+        out += rows(left, bp.doprint(rhs) + end, room - tex_width(end))
+    return out
+
+
+def derivation_rows(model: Model, derivation: Derivation, layout: Layout,
+                    blank: frozenset[int] = frozenset(),
+                    highlight: frozenset[int] = frozenset()) -> list[str]:
+    """One derivation, one step per (possibly broken) row, each tagged with its rule."""
+    bp = BreakingTexPrinter(model, inline=layout.width / 3)
+    blocks = _blocks(derivation.steps)
+    lefts = [unmark(bp.doprint(lhs)) for lhs, _ in blocks]
+    rule_room = 0 if layout.markdown else max(tex_width(RULE_TITLES[s.rule]) * 0.85
+                                              for s in derivation.steps)
+    room = layout.width - max(tex_width(s) for s in lefts) - rule_room - 8
+    out: list[str] = []
+    index = 0
+    for left, (_, steps) in zip(lefts, blocks, strict=True):
+        for k, step in enumerate(steps):
+            lhs = left if k == 0 else ""
+            tag = layout.rule(step.rule)
+            if index in blank:
+                out.append(rf"{lhs} &= {layout.blank}{tag}")
+            else:
+                body = rows(lhs, bp.doprint(step.rhs), room, tag)
+                if index in highlight:
+                    body = [_colour(row, layout.colour) for row in body]
+                out += body
+            index += 1
+    return out
+
+
+def heading(model: Model, derivation: Derivation) -> str:
+    """A derivation's title in inline maths: ∂E/∂θ as a slash, an error term as its symbol."""
+    if derivation.param is None:
+        return unmark(BreakingTexPrinter(model).doprint(derivation.target))
+    return (rf"\partial {model.names['E'].latex} / "
+            rf"\partial {model.name(derivation.param).latex}")
+
+
+def _colour(row: str, colour: str) -> str:
+    """A row with its right side (and continuation) in ``colour``."""
+    head, sep, rest = row.partition("&")
+    if rest.startswith("="):
+        return rf"{head}&= \color{{{colour}}}{rest[1:]}"
+    return rf"{head}{sep}\color{{{colour}}}{rest}"
+
+
+def blanks(derivation: Derivation) -> frozenset[int]:
+    """The steps a question sheet leaves blank: every second one, and the result."""
+    n = len(derivation.steps)
+    return frozenset(i for i in range(1, n) if i % 2 == 1 or i == n - 1)
+
+
+def delta_rows(report: Report, layout: Layout) -> list[str]:
+    """The delta (backprop) equations, broken to fit."""
+    out: list[str] = []
+    for eq in report.equations:
+        left, _, right = equation_latex(eq, report.model).partition(" &= ")
+        out += rows(left, mark(right), layout.width - tex_width(left) - 3)
+    return out
+
+
+# --- numbers -----------------------------------------------------------------------------
+def matrix_tex(values: np.ndarray, column: bool) -> str:
+    """A parameter-shaped array in the notation's orientation, or a summary when large."""
+    a = np.asarray(values, dtype=float)
+    if a.ndim == 2 and column:
+        a = a.T
+    if a.ndim == 1:
+        a = a.reshape(-1, 1) if column else a.reshape(1, -1)
+    if a.size == 1:
+        return fmt(a.ravel()[0])
+    top = ""
+    if a.shape[0] == 1 and a.shape[1] > MATRIX_COLS:
+        a, top = a.T, r"^{\top}"  # a long row reads better standing up
+    if a.shape[0] > MATRIX_ROWS or a.shape[1] > MATRIX_COLS:
+        size = f"{a.size}" if 1 in a.shape else rf"{a.shape[0]} \times {a.shape[1]}"
+        return (rf"\bigl[{size}\text{{ entries, largest }}"
+                rf"|\cdot| = {fmt(np.abs(a).max())}\bigr]")
+    body = r" \\ ".join(" & ".join(fmt(v) for v in row) for row in a)
+    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}{top}"
+
+
+def matrix_rows(model: Model, arrays: dict[str, np.ndarray], kind: str = "value") -> list[str]:
+    """One row per parameter matrix: its value, its gradient (``kind="gradient"``) or its
+    gradient-descent update (``kind="update"``), in the notation's names and orientation."""
+    column = model.notation.convention == "column"
+    e = model.names["E"].latex
+    out = []
+    for key, value in arrays.items():
+        name = model.names[key].latex
+        left = {"value": name,
+                "gradient": rf"\frac{{\partial {e}}}{{\partial {name}}}",
+                "update": rf"{name} - \eta\,\frac{{\partial {e}}}{{\partial {name}}}"}[kind]
+        out.append(rf"{left} &= {matrix_tex(value, column)}")
+    return out
+
+
+def vector_rows(model: Model, keys: list[str], values: np.ndarray) -> list[str]:
+    """``x_1 = 0.3, x_2 = 1`` (data as given, 4 to a row), or a summary when many."""
+    if len(keys) > 12:
+        return [rf"&\bigl[{len(keys)}\text{{ values from }}{fmt(values.min())}"
+                rf"\text{{ to }}{fmt(values.max())}\bigr]"]
+    parts = [rf"{model.names[k].latex} = {v:g}" for k, v in zip(keys, values, strict=True)]
+    lines = [", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
+    return ["&" + line for line in lines]
+
+
+def forward_rows(model: Model, work: Worked, layout: Layout) -> list[str]:
+    """Each intermediate: its definition, then its value."""
+    pairs = [(s, expr) for s, expr, _ in work.forward]
+    ends = [f" = {fmt(v)}" for _, _, v in work.forward]
+    return equation_rows(model, pairs, layout, ends)
+
+
+def error_rows(model: Model, work: Worked) -> list[str]:
+    """``δ_j = value`` rows of the error terms."""
+    bp = BreakingTexPrinter(model)
+    return [rf"{unmark(bp.doprint(s))} &= {fmt(v)}" for s, v in work.errors]

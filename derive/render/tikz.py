@@ -1,0 +1,105 @@
+"""The network drawn in TikZ: units labelled in the notation, weights on the edges when few.
+
+Contract: ``network_tikz(model)`` returns a ``tikzpicture`` (TikZ libraries ``arrows.meta`` and
+``calc``) that fits a 16 cm wide text block. Each layer is a column: one circle per unit,
+labelled with the notation's name of the unit's output (inputs by their names); a layer of more than
+``WIDE`` units is summarised as a box with its unit count. Edges carry the notation's weight
+names (and units their bias names) when the network has at most ``LABELLED`` weights and every
+layer at most four units;
+between summarised layers one arrow carries the weight matrix's name and shape. Under each
+column: the layer's activation (and bias, if any). All labels come from the notation, whose
+names are identifiers already made safe for LaTeX.
+"""
+
+from __future__ import annotations
+
+from derive.symbolic import Model
+
+WIDE = 6
+LABELLED = 12
+_X_STEP, _Y_STEP, _WIDTH = 3.6, 1.45, 14.0
+
+
+def _unit_label(model: Model, l: int, j: int) -> str:
+    key = f"x[{j}]" if l == 0 else f"a{l}[{j}]"
+    return model.names[key].latex
+
+
+def network_tikz(model: Model) -> str:
+    """The TikZ picture of ``model``'s network (see the module docstring)."""
+    net = model.net
+    sizes = net.sizes
+    wide = [n > WIDE for n in sizes]
+    step = min(_X_STEP * (1.4 if any(wide) else 1.0), _WIDTH / max(1, len(sizes) - 1))
+    labelled = (sum(sizes[l] * sizes[l + 1] for l in range(len(sizes) - 1)) <= LABELLED
+                and max(sizes) <= 4)
+    out = [r"\begin{tikzpicture}[>=Stealth, x=1cm, y=1cm,",
+           r"  unit/.style={circle, draw, thick, minimum size=9.5mm, inner sep=0pt, "
+           r"font=\small, fill=white},",
+           r"  input/.style={unit, fill=black!6},",
+           r"  box/.style={draw, thick, rounded corners, minimum width=26mm, "
+           r"minimum height=22mm, align=center, font=\small, fill=white},",
+           r"  weight/.style={font=\scriptsize, fill=white, inner sep=0.8pt},",
+           r"  bias/.style={font=\scriptsize, text=black!70, inner sep=1pt},",
+           r"  caption/.style={font=\footnotesize, align=center, text=black!70, anchor=north}]"]
+    y_step = _Y_STEP * (1.3 if labelled else 1.0)
+    tallest = max(1 if w else n for n, w in zip(sizes, wide, strict=True))
+    bottom = -max((tallest - 1) * y_step / 2, 1.1 if any(wide) else 0) - 0.6
+    for l, n in enumerate(sizes):
+        x = l * step
+        if wide[l]:
+            what = "inputs" if l == 0 else "units"
+            first, last = _unit_label(model, l, 0), _unit_label(model, l, n - 1)
+            out.append(rf"\node[box{', fill=black!6' if l == 0 else ''}] (L{l}) at ({x:.2f},0) "
+                       rf"{{{n} {what}\\[2pt] ${first}, \ldots, {last}$}};")
+        else:
+            for j in range(n):
+                y = ((n - 1) / 2 - j) * y_step
+                style = "input" if l == 0 else "unit"
+                if labelled and l > 0 and net.layers[l - 1].bias:
+                    bias = model.names[f"b{l}[{j}]"].latex
+                    style += rf", label={{[bias]above:${bias}$}}"
+                out.append(rf"\node[{style}] (n{l}_{j}) at ({x:.2f},{y:.2f}) "
+                           rf"{{${_unit_label(model, l, j)}$}};")
+        out.append(rf"\node[caption] at ({x:.2f},{bottom:.2f}) {{{_caption(model, l)}}};")
+    for l in range(1, len(sizes)):
+        out += _edges(model, l, wide, labelled)
+    out.append(r"\end{tikzpicture}")
+    return "\n".join(out) + "\n"
+
+
+def _caption(model: Model, l: int) -> str:
+    if l == 0:
+        return "input"
+    layer = model.net.layers[l - 1]
+    act = model.notation.function(model.activation_of(l)).latex
+    kind = "output" if l == len(model.net.layers) else f"layer {l}"
+    bias = "" if layer.bias else r"\\ no bias"
+    rbf = r"\\ squared distance" if layer.input_function == "squared_distance" else ""
+    return rf"{kind}\\ ${act}${rbf}{bias}"
+
+
+def _edges(model: Model, l: int, wide: list[bool], labelled: bool) -> list[str]:
+    sizes = model.net.sizes
+    if wide[l - 1] or wide[l]:
+        src = [f"L{l - 1}"] if wide[l - 1] else [f"n{l - 1}_{i}" for i in range(sizes[l - 1])]
+        dst = [f"L{l}"] if wide[l] else [f"n{l}_{j}" for j in range(sizes[l])]
+        name = model.names[f"W{l}"].latex
+        lines = [rf"\draw[->, thick] ({s}) -- ({d});" for s in src for d in dst]
+        if src[0].startswith("L") and dst[0].startswith("L"):
+            lines.append(rf"\node[weight, above=1mm] at ($({src[0]}.east)!0.5!({dst[0]}.west)$) "
+                         rf"{{${name}$: ${sizes[l - 1]} \times {sizes[l]}$}};")
+        return lines
+    lines = []
+    for i in range(sizes[l - 1]):
+        for j in range(sizes[l]):
+            if labelled:
+                # Labels of every other source sit near the destinations: each group then
+                # lies where its own fan is spread out, away from where edges cross.
+                pos = 0.25 if i % 2 == 0 else 0.72
+                w = model.names[f"W{l}[{i},{j}]"].latex
+                lines.append(rf"\draw[->] (n{l - 1}_{i}) -- node[weight, pos={pos}] {{${w}$}} "
+                             rf"(n{l}_{j});")
+            else:
+                lines.append(rf"\draw[->, black!55] (n{l - 1}_{i}) -- (n{l}_{j});")
+    return lines

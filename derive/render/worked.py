@@ -1,0 +1,127 @@
+"""A worked example in numbers: one training example through the derived formulas, by hand.
+
+Contract: ``worked_example(report, params, x, y, rate)`` evaluates, for one example, every
+named intermediate of the network function, the loss, every error term and every ∂E/∂θ,
+then one gradient-descent step θ − η ∂E/∂θ. On the scalar route (``report`` has derivations
+of every parameter) each value is computed from the *derived formulas* at the values shown
+before it, rounded to ``DIGITS`` decimals as a student with a calculator would — so the NOT
+gate's C = 0.834² = 0.696, as the course prints it. Where there are no scalar derivations
+(a network too wide for them), the values come from ``derive.numeric.evaluate`` in float64.
+``float64_loss`` is always the unrounded loss, for comparison. ``example_for`` picks the
+example deterministically: the last row of the spec's data, or a seeded one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from derive.network import Network
+from derive.numeric import evaluate
+from derive.report import Report
+
+DIGITS = 3
+
+
+@dataclass
+class Worked:
+    """The numbers of one example: symbols are the model's, arrays in the canonical layout."""
+
+    x: np.ndarray
+    y: np.ndarray
+    params: dict[str, np.ndarray]
+    forward: list[tuple[sp.Symbol, sp.Expr, float]]
+    loss: float
+    float64_loss: float
+    output: np.ndarray
+    errors: list[tuple[sp.Symbol, float]]
+    gradients: dict[str, np.ndarray]
+    rate: float
+    updated: dict[str, np.ndarray]
+    by_hand: bool
+    row: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def rounded(value: float, digits: int = DIGITS) -> float:
+    """``value`` rounded to ``digits`` decimals, with −0 made 0."""
+    return float(round(float(value), digits)) + 0.0
+
+
+def example_for(net: Network, seed: int | None = None) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """(x, y, data row) of the example to work: the last data row, or row ``seed`` picks.
+
+    Without data, inputs are seeded N(0, 1) and targets seeded in [0, 1], one decimal.
+    """
+    if net.data is not None:
+        n = len(net.data["x"])
+        row = n - 1 if seed is None else int(np.random.default_rng(seed).integers(n))
+        return net.data["x"][row].copy(), net.data["y"][row].copy(), row
+    rng = np.random.default_rng(0 if seed is None else seed)
+    x = np.round(rng.normal(size=len(net.inputs)), 1) + 0.0
+    y = np.round(rng.uniform(size=len(net.targets)), 1) + 0.0
+    return x, y, None
+
+
+def worked_example(report: Report, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
+                   rate: float) -> Worked:
+    """The numbers of one example (see the module docstring)."""
+    net = report.model.net
+    params = {k: np.vectorize(rounded)(np.asarray(v, dtype=float)) for k, v in params.items()}
+    exact = evaluate(net, params, [list(x)], [list(y)])
+    if len(report.derivations) == len(report.model.params):
+        work = _by_hand(report, params, x, y, rate)
+        work.float64_loss = exact["loss"]
+        return work
+    gradients = {k: v.astype(float) for k, v in exact["gradients"].items()}
+    return Worked(np.asarray(x, float), np.asarray(y, float), params, [], exact["loss"],
+                  exact["loss"], exact["output"][0], [], gradients, rate,
+                  {k: params[k] - rate * g for k, g in gradients.items()}, by_hand=False)
+
+
+def _by_hand(report: Report, params: dict[str, np.ndarray], x, y, rate: float) -> Worked:
+    m = report.model
+    values: dict[sp.Symbol, sp.Float] = {}
+    for s, v in zip(m.inputs, x, strict=True):
+        values[s] = sp.Float(float(v))
+    for s, v in zip(m.targets, y, strict=True):
+        values[s] = sp.Float(float(v))
+    for p in m.params:
+        head, index = _entry(m.canonical[p])
+        values[p] = sp.Float(float(params[head][index]))
+
+    def value(expr: sp.Expr) -> float:
+        return rounded(sp.N(m.functions_defined(expr).xreplace(values), 30))
+
+    forward = []
+    for s, expr in m.definitions.items():
+        v = value(expr)
+        values[s] = sp.Float(v)
+        forward.append((s, expr, v))
+    loss = value(m.loss_expr)
+    errors = []
+    for lemma in report.lemmas:
+        v = value(lemma.result)
+        values[lemma.target] = sp.Float(v)
+        errors.append((lemma.target, v))
+    gradients = {k: np.zeros_like(v) for k, v in params.items()}
+    for derivation in report.derivations:
+        head, index = _entry(m.canonical[derivation.param])
+        gradients[head][index] = value(derivation.result)
+    updated = {k: np.vectorize(rounded)(params[k] - rate * gradients[k]) for k in params}
+    output = np.array([float(values[a]) for a in m.outputs])
+    return Worked(np.asarray(x, float), np.asarray(y, float), params, forward, loss, loss,
+                  output, errors, gradients, rate, updated, by_hand=True)
+
+
+def _entry(key: str) -> tuple[str, tuple[int, ...]]:
+    """``W1[0,1]`` → ("W1", (0, 1))."""
+    head, _, rest = key.partition("[")
+    return head, tuple(int(i) for i in rest.rstrip("]").split(","))
+
+
+def exercise_params(net: Network, seed: int) -> dict[str, np.ndarray]:
+    """Fresh seeded parameters with one decimal, easy to compute with by hand."""
+    return {k: np.round(v, 1) + 0.0 for k, v in net.init_params(seed).items()}

@@ -1,0 +1,145 @@
+"""Handouts: content, numbers, escaping, determinism, the committed copies, Markdown, Jupyter."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.handout_cmd import DOCS, sheets_of
+from derive.errors import SpecError
+from derive.numeric import evaluate
+from derive.render.breaking import split, tex_width
+from derive.render.escape import md_text, tex_text
+from derive.render.handout import files, render
+from derive.report import build
+from derive.spec import examples, from_table, load
+
+
+def test_not_gate_worked_example_matches_the_course():
+    text = render(load("not_gate"))
+    assert "a^{(1)} &= \\tanh\\left(z^{(1)}\\right) = 0.834" in text
+    assert "$C_k = 0.696$" in text  # the course squares the rounded 0.834
+    assert "float64: 0.6950" in text
+
+
+def test_or_gate_shows_the_lecture_derivation_of_t1_with_rules():
+    text = render(load("or_gate"), wrt=["t_1"])
+    assert "Gradient $\\partial E / \\partial t_{1}$" in text
+    assert ("\\frac{\\partial E}{\\partial t_{1}} &= 2 \\left(\\mathcal{N}_{xy} - z\\right) "
+            "\\cdot \\mathcal{N}_{xy} \\left(1 - \\mathcal{N}_{xy}\\right) \\cdot w_{1z} \\cdot "
+            "o_{1} \\left(1 - o_{1}\\right) && \\text{\\small substitution}") in text
+    for rule in ("definition", "power rule", "activation identity", "sum rule"):
+        assert f"\\text{{\\small {rule}}}" in text
+    assert "\\begin{tikzpicture}" in text and "$w_{x1}$" in text  # weights on the edges
+
+
+def test_keras_parameter_table_and_default_subset():
+    text = render(load("keras_2_4_4_1"))
+    assert "Total & & 37 & 28 \\\\" in text
+    assert "dense 2 (sigmoid) & (None, 4) & 20 & 16" in text
+    # one weight and one bias per layer, plus the error terms they use
+    assert text.count("\\subsection*{Gradient") == 6
+
+
+def test_digits_is_summarised():
+    text = render(load("digits"))
+    assert "64 inputs" in text and "32 units" in text  # boxes, not 64 circles
+    assert "64 \\times 32\\text{ entries" in text
+    assert "logsumexp" in text and "\\delta = a - y" in text
+
+
+def test_worked_gradients_agree_with_float64_evaluation():
+    """The by-hand numbers (rounded at each step) stay close to derive.numeric's float64."""
+    from derive.render.handout import reports
+    from derive.render.worked import example_for, worked_example
+
+    for name in ("or_gate", "ibm_two_layer", "iris_4_3_2", "tanh_layer_3_2"):
+        net = load(name)
+        _, full = reports(net)
+        x, y, _ = example_for(net)
+        work = worked_example(full, net.parameters(0), x, y, 0.1)
+        exact = evaluate(net, work.params, [list(x)], [list(y)])
+        assert work.by_hand
+        assert abs(work.loss - exact["loss"]) < 0.01
+        for key, grad in exact["gradients"].items():
+            assert np.allclose(work.gradients[key], grad, atol=0.01), (name, key)
+
+
+def test_stable_notes_follow_the_registries():
+    assert "logaddexp" in render(load("or_gate"))  # sigmoid's stable form
+    iris = render(load("iris_4_3_2"))
+    assert "Softmax output with categorical cross-entropy" in iris
+    assert "Numerically stable forms" not in render(load("not_gate"))  # tanh is stable as is
+
+
+def test_exercises_blank_lines_and_solutions_fill_them():
+    sheets = files(load("or_gate"), exercises=True)
+    assert set(sheets) == {"or_gate.tex", "or_gate-questions.tex", "or_gate-solutions.tex"}
+    questions, solutions = sheets["or_gate-questions.tex"], sheets["or_gate-solutions.tex"]
+    assert questions.count("\\blank") > 9 and "\\blank" not in sheets["or_gate.tex"].split(
+        "\\begin{document}")[1]
+    assert "\\color{solution}" in solutions and "\\color{solution}" not in questions
+    # fresh seeded numbers, not the handout's
+    assert "these fresh parameters" in questions
+    assert files(load("or_gate"), exercises=True) == sheets  # deterministic
+
+
+def test_spec_text_cannot_inject_tex():
+    evil = r"Oops \input{/etc/passwd} \write18{rm -rf /} { unbalanced $ & % # _ ^ ~"
+    assert "\\input" not in tex_text(evil) and "\\write18" not in tex_text(evil)
+    assert tex_text("{").count("\\{") == 1 and "$" not in tex_text("a$b").replace("\\$", "")
+    assert "\\$" in md_text("$x$") and "&lt;script" in md_text("<script>")
+    for bad in (r"\input", "x{", "a b", "x}"):
+        with pytest.raises(SpecError):
+            from_table({"inputs": [bad], "layers": [{"units": 1}]})
+
+
+def test_breaking_keeps_lines_within_width():
+    net = load("keras_2_4_4_1")
+    m = build(net, wrt=["b3[0]"], check=False).model
+    from derive.render.breaking import BreakingTexPrinter
+
+    marked = BreakingTexPrinter(m).doprint(m.network_function()[0])
+    lines = split(marked, 60, 57)
+    assert len(lines) > 5
+    assert all(tex_width(line) <= 62 for line in lines)
+    assert all(line.count("{") == line.count("}") for line in lines)
+
+
+def test_markdown_handout_is_katex_friendly(run):
+    status, out, err = run("handout", "or_gate", "--format", "markdown", "-o", "/dev/null/x")
+    assert status == 2 and "cannot write" in err
+    text = render(load("or_gate"), markdown=True)
+    assert text.count("$$") % 2 == 0 and "\\blank" not in text and "tikz" not in text
+    assert "| **Total** | | **9** | **6** |" in text
+    q = render(load("or_gate"), sheet="questions", markdown=True)
+    assert "\\underline{\\hspace{14em}}" in q and "\\blank" not in q
+
+
+def test_jupyter_reprs():
+    net = load("not_gate")
+    assert net._repr_latex_().startswith("$$\\begin{aligned}")
+    assert "# Backpropagation by hand: not\\_gate" in net._repr_markdown_()
+    report = build(load("or_gate"), wrt=["t_1"])
+    assert "\\partial t_{1}" in report._repr_latex_()
+    assert report._repr_markdown_().count("### Gradient") == 1
+
+
+def test_cli_writes_tex_and_refuses_bad_input(run, tmp_path):
+    status, out, _ = run("handout", "not_gate", "-o", str(tmp_path))
+    assert status == 0 and (tmp_path / "not_gate.tex").exists()
+    status, _, err = run("handout", "not_gate", "--wrt", "nope", "-o", str(tmp_path))
+    assert status == 2 and err.startswith("chainrule: no parameter 'nope'")
+    status, _, err = run("handout", "-o", str(tmp_path))
+    assert status == 2 and "--all" in err
+
+
+@pytest.mark.parametrize("name", sorted(examples()))
+def test_committed_handouts_are_fresh(name):
+    """docs/handouts holds what `python -m codegen.handout_cmd --regenerate` makes, byte for
+    byte; regenerate after changing a renderer or an example."""
+    for file, text in sheets_of([name], exercises=True).items():
+        committed = DOCS / file
+        assert committed.exists(), f"{file} missing; run python -m codegen.handout_cmd --regenerate"
+        assert committed.read_bytes() == text.encode("utf-8"), f"{file} is stale; regenerate"
+        assert Path(committed.with_suffix(".pdf")).exists()
