@@ -5,19 +5,23 @@
 Workloads: digits 64-32-10 (sigmoid, softmax + cross-entropy, batch 32); synthetic
 10000×784 data on 784-256-10 (relu, softmax + cross-entropy, batch 128); XOR 2-2-1 (sigmoid,
 squared error, full batch, 1000 steps). Contenders, run interleaved, medians reported: the
-generated module; a hand-written NumPy trainer (below, as fast as I could make it: flat
+generated module; a hand-written NumPy trainer (below, tuned by hand: flat
 parameter and momentum buffers, preallocated work arrays, out= everywhere); scikit-learn's
 MLPClassifier configured identically (sgd, momentum, no Nesterov, alpha 0, same batch and rate,
-one epoch per warm-started fit); PyTorch eager when importable; and the matmuls alone (the
-floor: every product of forward and backward pass, nothing else). All record the loss per
-epoch as the generated module does: accumulated over the epoch's batches. Not a test.
+one epoch per warm-started fit); PyTorch eager when importable (timed in a process of its
+own, see torch_in_child); and the matmuls alone (the floor: every product of forward and
+backward pass, nothing else). All record the loss per epoch as the generated module does:
+accumulated over the epoch's batches. Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -38,17 +42,25 @@ def load_generated(name: str):
 
 
 class HandMLP:
-    """A two-layer NumPy MLP trainer, written by hand for speed (same maths as generated)."""
+    """A two-layer NumPy MLP trainer, written by hand for speed (same maths as generated).
+
+    Everything the generated module does, and what a person tuning by hand would add: buffers
+    kept across epochs (the shuffled copy of the data too), batch views made once, no
+    temporaries on the hot path, the softmax's log-sum-exp reused by the loss, the momentum
+    step in four in-place passes, no shuffle when one batch holds every row, and shuffled
+    rows gathered batch by batch when the data outgrows the cache.
+    """
 
     def __init__(self, sizes, hidden, output, batch, n, lr, momentum, mean, seed=0):
         (i, h, o), self.hidden, self.output = sizes, hidden, output
-        self.lr, self.momentum, self.mean, self.batch = lr, momentum, mean, batch
+        self.lr, self.momentum, self.mean, self.batch, self.n = lr, momentum, mean, batch, n
         self.theta = np.zeros(i * h + h + h * o + o)
         self.grad, self.v = np.zeros_like(self.theta), np.zeros_like(self.theta)
         self.W1, self.b1, self.W2, self.b2 = self._split(self.theta, i, h, o)
         self.gW1, self.gb1, self.gW2, self.gb2 = self._split(self.grad, i, h, o)
         self.work = {m: self._buffers(m, h, o) for m in {batch, n % batch or batch}}
         self.rng = np.random.default_rng(seed)
+        self.Xe = self.Ye = self.batches = None
 
     @staticmethod
     def _split(flat, i, h, o):
@@ -57,81 +69,99 @@ class HandMLP:
 
     @staticmethod
     def _buffers(m, h, o):
-        return (np.empty((m, h)), np.empty((m, h)), np.empty((m, o)), np.empty((m, o)))
+        # z1, a1, delta1, scratch1, z2, a2, delta2, lse2
+        return (*(np.empty((m, h)) for _ in range(4)), *(np.empty((m, o)) for _ in range(3)),
+                np.empty((m, 1)))
 
     def set(self, params):
         for view, key in zip((self.W1, self.b1, self.W2, self.b2), ("W1", "b1", "W2", "b2"),
                              strict=True):
             view[...] = params[key]
 
-    def _forward(self, X, buf):
-        z1, a1, z2, a2 = buf
-        np.matmul(X, self.W1, out=z1)
+    def _step(self, X, Y, buf):
+        z1, a1, d1, s1, z2, a2, d2, lse = buf
+        W1, W2 = self.W1, self.W2
+        np.matmul(X, W1, out=z1)
         z1 += self.b1
         if self.hidden == "sigmoid":
             np.multiply(z1, 0.5, out=a1)
             np.tanh(a1, out=a1)
+            a1 += 1
             a1 *= 0.5
-            a1 += 0.5
         else:
             np.maximum(z1, 0, out=a1)
-        np.matmul(a1, self.W2, out=z2)
+        np.matmul(a1, W2, out=z2)
         z2 += self.b2
         if self.output == "softmax":
-            np.subtract(z2, z2.max(axis=1, keepdims=True), out=a2)
+            z2.max(axis=1, keepdims=True, out=lse)
+            np.subtract(z2, lse, out=a2)
             np.exp(a2, out=a2)
-            a2 /= a2.sum(axis=1, keepdims=True)
-        else:
+            rowsum = a2.sum(axis=1, keepdims=True)
+            a2 /= rowsum
+            lse += np.log(rowsum)
+            np.subtract(lse, z2, out=d2)  # the loss, Σ y ⊙ (lse - z); d2 is free until below
+            d2 *= Y
+            loss = d2.sum()
+            np.subtract(a2, Y, out=d2)
+        else:  # squared error after a sigmoid: E = Σ (a - y)², delta2 = 2 (a - y) a (1 - a)
             np.multiply(z2, 0.5, out=a2)
             np.tanh(a2, out=a2)
+            a2 += 1
             a2 *= 0.5
-            a2 += 0.5
-
-    def _step(self, X, Y):
-        buf = self.work[len(X)]
-        z1, a1, d2, a2 = buf  # delta2 reuses z2's array
-        self._forward(X, buf)
-        d1 = z1  # z1 is not needed again: reuse it for delta1
-        loss = self._loss(buf[2], a2, Y)  # before d2 (stored in z2's place) overwrites z2
-        if self.output == "softmax":
             np.subtract(a2, Y, out=d2)
-        else:  # squared error, sigmoid: 2 (a − y) a (1 − a)
-            np.subtract(a2, Y, out=d2)
+            loss = np.vdot(d2, d2)
             d2 *= a2
-            d2 *= 1 - a2
+            np.subtract(1, a2, out=z2)
+            d2 *= z2
             d2 *= 2
         if self.mean:
             d2 /= len(X)
         np.matmul(a1.T, d2, out=self.gW2)
         d2.sum(axis=0, out=self.gb2)
-        np.matmul(d2, self.W2.T, out=d1)
+        np.matmul(d2, W2.T, out=d1)
         if self.hidden == "sigmoid":
             d1 *= a1
-            d1 *= 1 - a1
+            np.subtract(1, a1, out=s1)
+            d1 *= s1
         else:
-            d1 *= a1 > 0
+            np.greater(z1, 0, out=s1)
+            d1 *= s1
         np.matmul(X.T, d1, out=self.gW1)
         d1.sum(axis=0, out=self.gb1)
-        self.v *= self.momentum
-        self.v -= self.grad
-        self.theta += self.lr * self.v
+        v, grad = self.v, self.grad
+        v *= self.momentum  # v holds the step lr * velocity
+        grad *= self.lr
+        v -= grad
+        self.theta += v
         return loss
 
-    def _loss(self, z2, a2, Y):
-        if self.output == "softmax":
-            top = z2.max(axis=1, keepdims=True)
-            lse = top + np.log(np.sum(np.exp(z2 - top), axis=1, keepdims=True))
-            return np.sum(Y * (lse - z2))  # summed; the epoch divides by n
-        return np.sum((a2 - Y) ** 2)
-
     def epoch(self, X, Y, shuffle=True):
+        n, batch = len(X), self.batch
+        shuffle = shuffle and batch < n
+        by_batch = shuffle and X.nbytes + Y.nbytes > 2**23  # gather rows a batch at a time
+        if self.batches is None:
+            if by_batch:
+                bufs = {m: (np.empty((m, X.shape[1])), np.empty((m, Y.shape[1])))
+                        for m in self.work}
+            else:
+                self.Xe, self.Ye = (np.empty_like(X), np.empty_like(Y)) if shuffle else (X, Y)
+            self.batches = []
+            for s in range(0, n, batch):
+                rows, m = slice(s, s + batch), min(batch, n - s)
+                xy = bufs[m] if by_batch else (self.Xe[rows], self.Ye[rows])
+                self.batches.append((rows, *xy, self.work[m]))
         if shuffle:
-            order = self.rng.permutation(len(X))
-            X, Y = X[order], Y[order]
-        total = 0.0
-        for start in range(0, len(X), self.batch):
-            total += self._step(X[start : start + self.batch], Y[start : start + self.batch])
-        return total / len(X) if self.mean else total
+            order = self.rng.permutation(n)
+        if shuffle and not by_batch:
+            np.take(X, order, axis=0, out=self.Xe)
+            np.take(Y, order, axis=0, out=self.Ye)
+        step, take, total = self._step, np.take, 0.0
+        for rows, xb, yb, buf in self.batches:
+            if by_batch:
+                take(X, order[rows], axis=0, out=xb)
+                take(Y, order[rows], axis=0, out=yb)
+            total += step(xb, yb, buf)
+        return total / n if self.mean else total
 
 
 def matmul_floor(sizes, batch, X):
@@ -171,28 +201,63 @@ def sklearn_epoch(hidden, act, batch, lr, X, labels, epochs=1):
     return run
 
 
-def torch_epoch(sizes, hidden, batch, lr, X, Y):
+def blas_threads() -> int:
+    """The threads NumPy's BLAS uses by default (threadpoolctl's answer, else the CPU count)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return os.cpu_count() or 1
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return blas[0] if blas else os.cpu_count() or 1
+
+
+def torch_epoch(sizes, hidden, output, batch, lr, mean, params, X, Y):
+    """One epoch of the same network in PyTorch eager, or None when torch is not installed.
+
+    Same start (the generated module's initial parameters), activations, loss, batch size,
+    rate, momentum (torch's v ← m v + ∇, θ ← θ − ε v is the same update), float64, as many
+    intra-op threads as NumPy's BLAS has; the loss accumulated batch by batch; no shuffle
+    when one batch holds every row, as the generated module does.
+    """
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(1)
+    torch.set_num_threads(blas_threads())
     i, h, o = sizes
     act = torch.nn.Sigmoid() if hidden == "sigmoid" else torch.nn.ReLU()
-    model = torch.nn.Sequential(torch.nn.Linear(i, h), act, torch.nn.Linear(h, o)).double()
+    layers = [torch.nn.Linear(i, h), act, torch.nn.Linear(h, o)]
+    if output == "sigmoid":
+        layers.append(torch.nn.Sigmoid())
+    model = torch.nn.Sequential(*layers).double()
+    with torch.no_grad():
+        for linear, l in ((layers[0], 1), (layers[2], 2)):
+            linear.weight.copy_(torch.from_numpy(params[f"W{l}"].T))
+            linear.bias.copy_(torch.from_numpy(params[f"b{l}"]))
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    tx, ty = torch.from_numpy(X), torch.from_numpy(np.argmax(Y, axis=1))
-    loss_fn = torch.nn.CrossEntropyLoss()
+    tx = torch.from_numpy(X)
+    if output == "softmax":
+        ty = torch.from_numpy(np.argmax(Y, axis=1))
+        loss_fn = torch.nn.CrossEntropyLoss(reduction="mean" if mean else "sum")
+    else:
+        ty = torch.from_numpy(np.ascontiguousarray(Y, dtype=np.float64))
+        loss_fn = torch.nn.MSELoss(reduction="mean" if mean else "sum")
+    n = len(tx)
+    batches = [slice(start, start + batch) for start in range(0, n, batch)]
 
     def run():
-        order = torch.randperm(len(tx))
-        for start in range(0, len(tx), batch):
-            idx = order[start : start + batch]
+        xs, ys = tx, ty
+        if batch < n:
+            order = torch.randperm(n)
+            xs, ys = tx[order], ty[order]
+        total = torch.zeros((), dtype=torch.float64)
+        for rows in batches:
             opt.zero_grad()
-            loss_fn(model(tx[idx]), ty[idx]).backward()
+            loss = loss_fn(model(xs[rows]), ys[rows])
+            loss.backward()
             opt.step()
-        with torch.no_grad():
-            loss_fn(model(tx), ty)
+            total += loss.detach() * (len(xs[rows]) if mean else 1)
+        return total.item() / n if mean else total.item()
 
     return run
 
@@ -223,13 +288,71 @@ def workloads():
                                mean=False, epochs=1000))
 
 
+NOTES = """notes:
+  scikit-learn cannot train the XOR net as specified: MLPClassifier's logistic output is
+  trained on log-loss (binary cross-entropy), and MLPRegressor's squared error has an
+  identity output; it runs MLPClassifier (sigmoid hidden and output, log-loss) instead.
+  PyTorch eager: same initial parameters, activations, loss (cross-entropy on softmax logits;
+  summed squared error after a sigmoid for XOR), SGD momentum 0.9, float64."""
+
+
+def thread_pools() -> str:
+    """The thread pools of NumPy's BLAS (and torch's OpenMP, when loaded), as threadpoolctl
+    reports them."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    return "; ".join(f"{pool['internal_api']} {pool.get('architecture', '')} "
+                     f"{pool['num_threads']} threads".replace("  ", " ")
+                     for pool in threadpool_info())
+
+
 def bench(repeats: int) -> None:
     print(f"{'workload':<36} {'contender':<22} {'median ms':>10} {'vs generated':>13}")
-    for title, module, X, Y, cfg in workloads():
-        bench_workload(title, module, X, Y, cfg, repeats)
+    # Every data set is made before any PyTorch process runs: made after one, the 62 MB
+    # synthetic X (which NumPy asks to back with huge pages) came out twice as slow to use.
+    for index, (title, module, X, Y, cfg) in enumerate(list(workloads())):
+        bench_workload(index, title, module, X, Y, cfg, repeats)
+    torch_threads = ""
+    if importlib.util.find_spec("torch") is not None:
+        torch_threads = f"; PyTorch (own process): torch.set_num_threads({blas_threads()})"
+    print(f"thread pools: {thread_pools()}{torch_threads}; OPENBLAS_CORETYPE="
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    print(NOTES)
 
 
-def bench_workload(title, module, X, Y, cfg, repeats):
+def torch_in_child(index: int, repeats: int) -> list[float] | None:
+    """PyTorch's epoch times on workload ``index``, measured in a process of its own.
+
+    Its OpenMP workers spin for a while after each operation (OMP_WAIT_POLICY active): in
+    this process they would take the second core from whichever contender ran next (it
+    slows the generated module's digits epoch by half). Apart, neither disturbs the other.
+    """
+    if importlib.util.find_spec("torch") is None:
+        return None
+    out = subprocess.run([sys.executable, __file__, "--torch-only", str(index), "--repeats",
+                          str(repeats)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def torch_only(index: int, repeats: int) -> None:
+    """Print, as JSON, PyTorch's times of ``repeats`` runs of workload ``index``."""
+    title, module, X, Y, cfg = list(workloads())[index]
+    sizes = (X.shape[1], *module.LAYER_UNITS)
+    run = torch_epoch(sizes, cfg["hidden"], cfg["output"], cfg["batch"], cfg["lr"],
+                      cfg["mean"], module.init_params(0), X, Y)
+    run()  # warm up, as the interleaved contenders are by the rounds before theirs
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(cfg["epochs"]):
+            run()
+        times.append(time.perf_counter() - start)
+    print(json.dumps(times))
+
+
+def bench_workload(index, title, module, X, Y, cfg, repeats):
     """Time every contender on one workload, interleaved; print medians and ratios."""
     sizes = (X.shape[1], *module.LAYER_UNITS)
     params = module.init_params(0)
@@ -246,9 +369,6 @@ def bench_workload(title, module, X, Y, cfg, repeats):
     contenders["scikit-learn"] = sklearn_epoch(
         sizes[1], "logistic" if cfg["hidden"] == "sigmoid" else "relu", batch, lr, X,
         labels, epochs)
-    run_torch = torch_epoch(sizes, cfg["hidden"], batch, lr, X, Y)
-    if run_torch is not None:
-        contenders["PyTorch eager"] = lambda: [run_torch() for _ in range(epochs)]
     floor = matmul_floor(sizes, batch, X)
     contenders["matmuls alone"] = lambda: [floor() for _ in range(epochs)]
     times = {name: [] for name in contenders}
@@ -258,21 +378,29 @@ def bench_workload(title, module, X, Y, cfg, repeats):
             run()
             times[name].append(time.perf_counter() - start)
     base = statistics.median(times["generated"])
-    for name, samples in times.items():
-        med = statistics.median(samples)
-        ratio = f"{med / base:.2f}x"
-        print(f"{title:<36} {name:<22} {med * 1e3:>10.2f} {ratio:>13}")
-    hand_med = statistics.median(times["hand-written NumPy"])
-    floor_med = statistics.median(times["matmuls alone"])
-    sk_med = statistics.median(times["scikit-learn"])
-    print(f"{'':<36} generated/hand {base / hand_med:.3f}, sklearn/generated "
-          f"{sk_med / base:.2f}, generated/matmul floor {base / floor_med:.2f}")
+    med = {name: statistics.median(samples) for name, samples in times.items()}
+    torch_times = torch_in_child(index, repeats)
+    if torch_times is not None:
+        med["PyTorch eager"] = statistics.median(torch_times)
+        times["PyTorch eager"] = torch_times
+    for name, value in med.items():
+        print(f"{title:<36} {name:<22} {value * 1e3:>10.2f} {value / base:>12.2f}x")
+    torch_ratio = (f", PyTorch/generated {med['PyTorch eager'] / base:.2f}"
+                   if "PyTorch eager" in med else "")
+    print(f"{'':<36} generated/hand {base / med['hand-written NumPy']:.3f}, sklearn/generated "
+          f"{med['scikit-learn'] / base:.2f}{torch_ratio}, "
+          f"generated/matmul floor {base / med['matmuls alone']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
-    bench(parser.parse_args().repeats)
+    parser.add_argument("--torch-only", type=int, metavar="WORKLOAD", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.torch_only is not None:
+        torch_only(args.torch_only, args.repeats)
+    else:
+        bench(args.repeats)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def _command_modules() -> list:
     import importlib
 
     found = []
-    for name in ("codegen.codegen_cmd", "codegen.handout_cmd"):
+    for name in ("codegen.codegen_cmd", "codegen.handout_cmd", "codegen.compare_cmd"):
         try:
             found.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:

@@ -218,6 +218,8 @@ def context(net: Network, spec: str) -> dict[str, object]:
         notes.append(f"W{l} {note}")
         if layer.bias:
             init.append({"key": f"b{l}", "expr": f"np.zeros({layer.units}, DTYPE)"})
+    if code.lse:
+        forward_doc.append(f"{code.lse} = ln Σ_k exp(z{last}_k) of each row, shifted by its max")
     if code.q:
         backward_doc += _wrap(f"q{last} = a{last} ⊙ ∂E/∂a{last} = {code.q}")
     backward_doc += _wrap(f"delta{last} = {code.delta_text}   ({code.delta_rule})")
@@ -232,12 +234,13 @@ def context(net: Network, spec: str) -> dict[str, object]:
     mean = net.loss.reduce_examples == "mean"
     zs, outs = [f"z{l}" for l in range(1, last + 1)], [f"a{l}" for l in range(1, last + 1)]
     deltas = [f"delta{l}" for l in range(1, last + 1)]
-    backward_code = " ".join([code.delta, code.q or "",
+    lses = [code.lse] if code.lse else []
+    backward_code = " ".join([*code.delta, code.q or "",
                               *(c.derivative or "" for c in code.layers)])
     unpack = {
-        "forward": zs + outs,
-        "backward": _used(zs + outs, backward_code, always=outs[:-1]) + deltas,
-        "loss": _used(zs + outs, code.loss),
+        "forward": zs + outs + lses,
+        "backward": _used(zs + outs + lses, backward_code, always=outs[:-1]) + deltas,
+        "loss": _used(zs + outs + lses, code.loss),
     }
     has_main = net.data is not None
     imports = (["import base64", "import math", "import zlib"]
@@ -275,8 +278,9 @@ def context(net: Network, spec: str) -> dict[str, object]:
         "uses_n": mean,
         "q": code.q,
         "uses_logsumexp": "_logsumexp(" in " ".join(
-            [code.delta, code.q or "", code.loss, *(x for c in code.layers for x in c.output)]),
-        "delta": split_call(code.delta, 4),
+            [*code.delta, code.q or "", code.loss, *(x for c in code.layers for x in c.output)]),
+        "delta": [w for line in code.delta for w in split_call(line, 4)],
+        "lse": code.lse,
         "delta_comment": [*_wrap(f"delta{last} = ∂E/∂z{last} = {code.delta_text}", 90),
                           *_wrap(f"({code.delta_rule})", 90)],
         "loss": code.loss,

@@ -7,7 +7,9 @@ computes its output into ``a{l}`` and (hidden layers) the activation derivative 
 expression comes from an ``ACTIVATIONS``/``LOSSES`` entry, differentiated and simplified by
 SymPy, vectorised over the outputs and rewritten for float safety before printing; nothing
 here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
-``z{l}``, ``a{l}``, ``delta{l}``, and ``n`` (examples in the batch).
+``z{l}``, ``a{l}``, ``delta{l}``, ``n`` (examples in the batch), and ``lse{L}`` when the output
+layer is a softmax: ln Σ_k exp(z_k) of each row, which its forward statements leave behind so
+that the loss reuses it instead of reducing z{L} again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from codegen.printer import NumpyPrinter, Rowsum, stabilize, vectorize
+from codegen.printer import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
 from derive.activations import get_activation
 from derive.losses import get_loss
 from derive.network import Network
@@ -40,10 +42,11 @@ class NetworkCode:
 
     layers: list[LayerCode]
     q: str | None
-    delta: str
+    delta: list[str]
     delta_text: str
     delta_rule: str
     loss: str
+    lse: str | None
 
 
 def _arrays(l: int) -> tuple[sp.Symbol, sp.Symbol]:
@@ -63,10 +66,21 @@ def _layer_code(net: Network, l: int) -> LayerCode:
         derivative = sp.Integer(1)  # only ever an output layer, whose delta is built whole
     return LayerCode(
         activation=act.name,
-        output=PRINTER.doprint_into(output, str(a)),
-        output_text=PRINTER.doprint(output),
+        output=PRINTER.doprint_into(output, str(a), lse=_lse(net, l)),
+        output_text=PRINTER.doprint(_named_lse(output, net, l)),
         derivative=None if derivative == 1 else PRINTER.doprint(derivative),
     )
+
+
+def _lse(net: Network, l: int) -> str | None:
+    """The name of layer l's row log-sum-exp array when it is a softmax, else None."""
+    return None if get_activation(net.layers[l - 1].activation).elementwise else f"lse{l}"
+
+
+def _named_lse(expr: sp.Expr, net: Network, l: int) -> sp.Expr:
+    """``expr`` with layer l's row log-sum-exp written as its array ``lse{l}``, if it has one."""
+    lse = _lse(net, l)
+    return expr if lse is None else expr.xreplace({RowLogSumExp(_arrays(l)[0]): sp.Symbol(lse)})
 
 
 def _divides_by(expr: sp.Expr, outs: list[sp.Symbol]) -> bool:
@@ -148,11 +162,15 @@ def network_code(net: Network) -> NetworkCode:
         delta = delta / sp.Symbol("n")
     delta = stabilize(sp.factor_terms(delta))
     total = _total_loss(net, outs, ys, zs, comps)
+    # The forward pass has computed ln Σ_k exp(z_k) of each row of a softmax already.
+    delta, total = _named_lse(delta, net, last), _named_lse(total, net, last)
+    q = None if q is None else _named_lse(q, net, last)
     return NetworkCode(
         layers=[_layer_code(net, l) for l in range(1, last + 1)],
         q=None if q is None else PRINTER.doprint(stabilize(sp.factor_terms(q))),
-        delta=PRINTER.doprint_into(delta, f"delta{last}")[0],
+        delta=PRINTER.doprint_into(delta, f"delta{last}"),
         delta_text=PRINTER.doprint(delta),
         delta_rule=rule,
         loss=PRINTER.doprint(total),
+        lse=_lse(net, last),
     )

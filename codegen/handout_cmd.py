@@ -18,6 +18,7 @@ from pathlib import Path
 
 from codegen.files import write_atomic
 from codegen.latex import compile_pdf
+from codegen.listing import implementation
 from derive import spec as specs
 from derive.errors import ChainruleError, SpecError
 from derive.notation import NOTATIONS
@@ -31,8 +32,18 @@ def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | No
     """File name → text for every sheet of every spec in ``names``."""
     out: dict[str, str] = {}
     for name in names:
-        out.update(files(specs.load(name), notation, wrt, exercises, markdown))
+        net = specs.load(name)
+        out.update(files(net, notation, wrt, exercises, markdown, _implementation(net)))
     return out
+
+
+def _implementation(net) -> dict[str, list[str]] | None:
+    """The generated module's lines per equation; none for networks it cannot train."""
+    try:
+        net.trainable()
+    except SpecError:
+        return None
+    return implementation(net)
 
 
 def write(texts: dict[str, str], directory: Path, pdf: bool = False) -> list[Path]:

@@ -251,17 +251,76 @@ class NumpyPrinter(StrPrinter):
         # A call to the module's _logsumexp (max-shifted; 3x np.logaddexp.reduce's speed).
         return f"_logsumexp({self._print(expr.args[0])})"
 
-    def doprint_into(self, expr: sp.Expr, target: str) -> list[str]:
-        """Statements writing ``expr`` into the existing array ``target`` (with ``out=``)."""
+    def doprint_into(self, expr: sp.Expr, target: str, lse: str | None = None) -> list[str]:
+        """Statements writing ``expr`` into the existing array ``target``, in place.
+
+        The expression is built up inside ``target`` itself, one ufunc call with ``out=`` or
+        augmented assignment per operation, so no (n, units) temporary is allocated. A softmax
+        also leaves its row log-sum-exp in the (n, 1) array ``lse`` when one is named.
+        """
         softmax = _softmax_arg(expr)
         if softmax is not None:
             # exp(x − lse x) = exp(x − max x) / Σ exp(x − max x): no overflow, one pass less.
             x = self._print(softmax)
-            return [f"np.exp({x} - {x}.max(axis=1, keepdims=True), out={target})",
-                    f"{target} /= {target}.sum(axis=1, keepdims=True)"]
-        return [self._into(expr, target)]
+            if lse is None:
+                return [f"np.subtract({x}, {x}.max(axis=1, keepdims=True), out={target})",
+                        f"np.exp({target}, out={target})",
+                        f"{target} /= {target}.sum(axis=1, keepdims=True)"]
+            return [f"{x}.max(axis=1, keepdims=True, out={lse})",
+                    f"np.subtract({x}, {lse}, out={target})",
+                    f"np.exp({target}, out={target})",
+                    f"rowsum = {target}.sum(axis=1, keepdims=True)",
+                    f"{target} /= rowsum",
+                    f"{lse} += np.log(rowsum)"]
+        if lse is not None:
+            raise SpecError(f"only a softmax leaves a log-sum-exp behind, not {expr}")
+        if sp.Symbol(target) in expr.free_symbols:  # it would be overwritten while still read
+            return [self._call_into(expr, target)]
+        return self._into(expr, target)
 
-    def _into(self, expr: sp.Expr, target: str) -> str:
+    def _into(self, expr: sp.Expr, target: str) -> list[str]:
+        """In-place statements for ``expr``: its first operand into ``target``, then the rest."""
+        if isinstance(expr, sp.Function) and expr.func in _FUNCTIONS and len(expr.args) == 1:
+            (arg,) = expr.args
+            if arg.is_Atom:
+                return [self._call_into(expr, target)]
+            return [*self._into(arg, target), f"{_FUNCTIONS[expr.func]}({target}, out={target})"]
+        if isinstance(expr, sp.Mul) and not expr.could_extract_minus_sign():
+            num, den = sp.fraction(expr, exact=True)
+            factors = sp.Mul.make_args(num)
+            head = next((f for f in factors if not f.is_Atom), None)
+            if head is not None:
+                lines = self._into(head, target)
+                rest = sorted((f for f in factors if f is not head), key=lambda f: f.is_Number)
+                lines += [f"{target} *= {self._print(f)}" for f in rest]  # arrays, then scalars
+                if den != 1:
+                    lines.append(self._divide_in_place(target, den))
+                return lines
+            if den != 1 and not num.is_Atom:
+                return [*self._into(num, target), self._divide_in_place(target, den)]
+        if isinstance(expr, sp.Add):
+            terms = self._terms(expr)
+            head = next((t for t in terms if not t.is_Atom), None)
+            if head is not None and not head.could_extract_minus_sign():
+                lines = self._into(head, target)
+                for term in terms:
+                    if term is head:
+                        continue
+                    if term.could_extract_minus_sign():
+                        lines.append(f"{target} -= {self._print(-term)}")
+                    else:
+                        lines.append(f"{target} += {self._print(term)}")
+                return lines
+        return [self._call_into(expr, target)]
+
+    def _divide_in_place(self, target: str, den: sp.Expr) -> str:
+        # Dividing by 2^k is multiplying by 2^-k, exactly, and a multiply is the faster ufunc.
+        if den.is_Integer and den > 0 and den & (den - 1) == 0:
+            return f"{target} *= {self._print(1 / den)}"
+        return f"{target} /= {self.parenthesize(den, PRECEDENCE['Mul'])}"
+
+    def _call_into(self, expr: sp.Expr, target: str) -> str:
+        """One call writing ``expr`` into ``target`` with ``out=`` (operands may be temporaries)."""
         if isinstance(expr, sp.Function) and expr.func in _FUNCTIONS:
             args = ", ".join(self._print(a) for a in expr.args)
             return f"{_FUNCTIONS[expr.func]}({args}, out={target})"
@@ -269,6 +328,8 @@ class NumpyPrinter(StrPrinter):
             return f"{self._print(expr)[:-1]}, out={target})"
         if isinstance(expr, sp.Mul):
             num, den = sp.fraction(expr, exact=True)
+            if den.is_Integer and den > 0 and den & (den - 1) == 0:  # exactly × 2^-k
+                return f"np.multiply({self._print(num)}, {self._print(1 / den)}, out={target})"
             if den != 1:
                 return f"np.divide({self._print(num)}, {self._print(den)}, out={target})"
             head, *tail = sp.Mul.make_args(num)

@@ -162,9 +162,11 @@ class Rostock(Notation):
     def matrices(self, net):
         names = {"X": Name("X", "X", "X"), "Y": Name("Z", "Z", "Z"), "A0": Name("X", "X", "X")}
         for l in range(1, len(net.layers) + 1):
-            for key, latex in (("W", "W"), ("b", "t"), ("Z", "P"), ("A", "O"), ("D", r"\Delta")):
-                text = "Δ" if key == "D" else latex
-                names[f"{key}{l}"] = Name(f"{text}{l}", f"{latex}_{{{l}}}",
+            # The bias vector is bold: plain t_1 is already hidden unit 1's scalar bias.
+            for key, latex, text in (("W", "W", "W"), ("b", r"\mathbf{t}", "𝐭"), ("Z", "P", "P"),
+                                     ("A", "O", "O"), ("D", r"\Delta", "Δ")):
+                ident = "t" if key == "b" else text
+                names[f"{key}{l}"] = Name(f"{ident}{l}", f"{latex}_{{{l}}}",
                                           f"{text}{l}".translate(SUB))
         names[f"A{len(net.layers)}"] = Name("N", r"\mathcal{N}", "N")
         return names

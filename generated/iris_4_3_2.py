@@ -12,8 +12,9 @@ holds x_mean and x_scale):
     z1 = X W1 + b1
     a1 = sigmoid(z1) = (np.tanh(z1 / 2) + 1) / 2
     z2 = a1 W2 + b2
-    a2 = softmax(z2) = np.exp(z2 - _logsumexp(z2))
-    E = (1/n) Σ_rows Σ_cols Y * (_logsumexp(z2) - z2)
+    a2 = softmax(z2) = np.exp(z2 - lse2)
+    lse2 = ln Σ_k exp(z2_k) of each row, shifted by its max
+    E = (1/n) Σ_rows Σ_cols Y * (lse2 - z2)
 
 Backward pass, delta{l} = ∂E/∂z{l} for the batch (n rows):
 
@@ -86,12 +87,6 @@ def init_params(seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def _logsumexp(x: np.ndarray) -> np.ndarray:
-    """ln Σ_k exp(x_k) along each row, shifted by the row's maximum so no exp overflows."""
-    top = x.max(axis=1, keepdims=True)
-    return top + np.log(np.exp(x - top).sum(axis=1, keepdims=True))
-
-
 def _inputs(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     """X as DTYPE, standardised when params holds x_mean and x_scale."""
     X = np.asarray(X, dtype=DTYPE)
@@ -101,27 +96,38 @@ def _inputs(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
 
 
 def _scratch(n: int, dtype: type = DTYPE) -> dict[str, np.ndarray]:
-    """Work arrays for a batch of n rows: z{l}, a{l} and delta{l} (n, units) of every layer."""
-    return {
+    """Work arrays for a batch of n rows: z{l}, a{l} and delta{l} (n, units) of every layer,
+    and lse2 (n, 1), the log-sum-exp of each row of z2."""
+    work = {
         f"{kind}{layer}": np.empty((n, units), dtype)
         for layer, units in enumerate(LAYER_UNITS, start=1)
         for kind in ("z", "a", "delta")
     }
+    work["lse2"] = np.empty((n, 1), dtype)
+    return work
 
 
 def _forward(p: dict[str, np.ndarray], X: np.ndarray, work: dict[str, np.ndarray]) -> None:
-    """Fill the z and a arrays of work with the forward pass of X."""
+    """Fill the z and a arrays and lse2 of work with the forward pass of X."""
     z1 = work["z1"]
     z2 = work["z2"]
     a1 = work["a1"]
     a2 = work["a2"]
+    lse2 = work["lse2"]
     np.matmul(X, p["W1"], out=z1)
     z1 += p["b1"]
-    np.divide(np.tanh(z1 / 2) + 1, 2, out=a1)
+    np.multiply(z1, 0.5, out=a1)
+    np.tanh(a1, out=a1)
+    a1 += 1
+    a1 *= 0.5
     np.matmul(a1, p["W2"], out=z2)
     z2 += p["b2"]
-    np.exp(z2 - z2.max(axis=1, keepdims=True), out=a2)
-    a2 /= a2.sum(axis=1, keepdims=True)
+    z2.max(axis=1, keepdims=True, out=lse2)
+    np.subtract(z2, lse2, out=a2)
+    np.exp(a2, out=a2)
+    rowsum = a2.sum(axis=1, keepdims=True)
+    a2 /= rowsum
+    lse2 += np.log(rowsum)
 
 
 def _backward(
@@ -139,7 +145,8 @@ def _backward(
     n = len(X)
     # delta2 = ∂E/∂z2 = (a2 - Y) / n
     # (categorical_cross_entropy fused with softmax: the derivatives cancel to a - y)
-    np.divide(a2 - Y, n, out=delta2)
+    np.subtract(a2, Y, out=delta2)
+    delta2 /= n
     # ∂E/∂W2 = a1ᵀ delta2
     np.matmul(a1.T, delta2, out=grads["W2"])
     # ∂E/∂b2 = Σ_rows delta2
@@ -156,7 +163,8 @@ def _backward(
 def _loss(work: dict[str, np.ndarray], Y: np.ndarray) -> np.ndarray:
     """E of the batch whose forward pass fills work, a NumPy scalar."""
     z2 = work["z2"]
-    return np.sum(Y * (_logsumexp(z2) - z2)) / len(Y)
+    lse2 = work["lse2"]
+    return (Y * (lse2 - z2)).sum() / len(Y)
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -212,7 +220,8 @@ def train(
 ) -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
     """Minibatch SGD with momentum: v ← m v - ∇E(batch), θ ← θ + ε v (m momentum, ε rate).
 
-    The rows are shuffled every epoch (seeded); batch_size None takes all rows at once. When
+    The rows are shuffled every epoch (seeded) unless one batch holds them all, whose gradient
+    does not depend on their order; batch_size None takes all rows at once. When
     clip_norm is set, a gradient whose global norm exceeds it is scaled down to it. With
     standardize, x_mean and x_scale are fitted to X (scale 1 where a column is constant)
     unless params already holds them. Returns new params and history["loss"]: per epoch, E
@@ -232,25 +241,47 @@ def train(
     n = len(X)
     batch = n if batch_size is None else min(batch_size, n)
     work = {m: _scratch(m) for m in {batch, n % batch or batch}}
+    shuffle = shuffle and batch < n
+    # Shuffled rows are gathered into a copy of X and Y once an epoch while it fits in cache
+    # (two calls an epoch); a larger copy would stream through memory twice, so its rows are
+    # gathered batch by batch instead, into buffers that stay in cache.
+    by_batch = shuffle and X.nbytes + Y.nbytes > 2**23
+    Xe, Ye = (np.empty_like(X), np.empty_like(Y)) if shuffle and not by_batch else (X, Y)
+    buffers = {
+        m: (np.empty((m, X.shape[1]), DTYPE), np.empty((m, Y.shape[1]), DTYPE))
+        for m in work
+        if by_batch
+    }
+    # Each batch: its rows, the arrays holding them, and its work arrays.
+    batches = []
+    for start in range(0, n, batch):
+        rows, m = slice(start, start + batch), min(batch, n - start)
+        batches.append((rows, *(buffers[m] if by_batch else (Xe[rows], Ye[rows])), work[m]))
     rng = np.random.default_rng(seed)
     history: dict[str, list[float]] = {"loss": []}
     for epoch in range(1, epochs + 1):
-        Xe, Ye, total = X, Y, 0.0
         if shuffle:
             order = rng.permutation(n)
-            Xe, Ye = X[order], Y[order]
-        for start in range(0, n, batch):
-            Xb, Yb = Xe[start : start + batch], Ye[start : start + batch]
-            _forward(p, Xb, work[len(Xb)])
-            total += _loss(work[len(Xb)], Yb) * len(Xb)
-            _backward(p, Xb, Yb, work[len(Xb)], grads)
+        if shuffle and not by_batch:
+            np.take(X, order, axis=0, out=Xe)
+            np.take(Y, order, axis=0, out=Ye)
+        total = 0.0
+        for rows, Xb, Yb, work_b in batches:
+            if by_batch:
+                np.take(X, order[rows], axis=0, out=Xb)
+                np.take(Y, order[rows], axis=0, out=Yb)
+            _forward(p, Xb, work_b)
+            total += _loss(work_b, Yb) * len(Xb)
+            _backward(p, Xb, Yb, work_b, grads)
             if clip_norm is not None:
                 norm = math.sqrt(grad @ grad)
                 if norm > clip_norm:
                     grad *= clip_norm / norm
+            # velocity holds the step ε v: ε v ← m ε v - ε ∇E, θ ← θ + ε v, with no temporary.
             velocity *= momentum
+            grad *= learning_rate
             velocity -= grad
-            theta += learning_rate * velocity
+            theta += velocity
         history["loss"].append(float(total / n))
         if callback is not None:
             callback(epoch, history["loss"][-1], {**p, **stats})

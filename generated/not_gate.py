@@ -118,7 +118,10 @@ def _backward(
     n = len(X)
     # delta1 = ∂E/∂z1 = 2 * (1 - a1**2) * (a1 - Y) / n
     # (∂E/∂a ⊙ tanh'(z))
-    np.divide(2 * (1 - a1**2) * (a1 - Y), n, out=delta1)
+    np.subtract(1, a1**2, out=delta1)
+    delta1 *= a1 - Y
+    delta1 *= 2
+    delta1 /= n
     # ∂E/∂W1 = Xᵀ delta1
     np.matmul(X.T, delta1, out=grads["W1"])
     # ∂E/∂b1 = Σ_rows delta1
@@ -128,7 +131,7 @@ def _backward(
 def _loss(work: dict[str, np.ndarray], Y: np.ndarray) -> np.ndarray:
     """E of the batch whose forward pass fills work, a NumPy scalar."""
     a1 = work["a1"]
-    return np.sum((a1 - Y) ** 2) / len(Y)
+    return ((a1 - Y) ** 2).sum() / len(Y)
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -184,7 +187,8 @@ def train(
 ) -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
     """Minibatch SGD with momentum: v ← m v - ∇E(batch), θ ← θ + ε v (m momentum, ε rate).
 
-    The rows are shuffled every epoch (seeded); batch_size None takes all rows at once. When
+    The rows are shuffled every epoch (seeded) unless one batch holds them all, whose gradient
+    does not depend on their order; batch_size None takes all rows at once. When
     clip_norm is set, a gradient whose global norm exceeds it is scaled down to it. With
     standardize, x_mean and x_scale are fitted to X (scale 1 where a column is constant)
     unless params already holds them. Returns new params and history["loss"]: per epoch, E
@@ -204,25 +208,47 @@ def train(
     n = len(X)
     batch = n if batch_size is None else min(batch_size, n)
     work = {m: _scratch(m) for m in {batch, n % batch or batch}}
+    shuffle = shuffle and batch < n
+    # Shuffled rows are gathered into a copy of X and Y once an epoch while it fits in cache
+    # (two calls an epoch); a larger copy would stream through memory twice, so its rows are
+    # gathered batch by batch instead, into buffers that stay in cache.
+    by_batch = shuffle and X.nbytes + Y.nbytes > 2**23
+    Xe, Ye = (np.empty_like(X), np.empty_like(Y)) if shuffle and not by_batch else (X, Y)
+    buffers = {
+        m: (np.empty((m, X.shape[1]), DTYPE), np.empty((m, Y.shape[1]), DTYPE))
+        for m in work
+        if by_batch
+    }
+    # Each batch: its rows, the arrays holding them, and its work arrays.
+    batches = []
+    for start in range(0, n, batch):
+        rows, m = slice(start, start + batch), min(batch, n - start)
+        batches.append((rows, *(buffers[m] if by_batch else (Xe[rows], Ye[rows])), work[m]))
     rng = np.random.default_rng(seed)
     history: dict[str, list[float]] = {"loss": []}
     for epoch in range(1, epochs + 1):
-        Xe, Ye, total = X, Y, 0.0
         if shuffle:
             order = rng.permutation(n)
-            Xe, Ye = X[order], Y[order]
-        for start in range(0, n, batch):
-            Xb, Yb = Xe[start : start + batch], Ye[start : start + batch]
-            _forward(p, Xb, work[len(Xb)])
-            total += _loss(work[len(Xb)], Yb) * len(Xb)
-            _backward(p, Xb, Yb, work[len(Xb)], grads)
+        if shuffle and not by_batch:
+            np.take(X, order, axis=0, out=Xe)
+            np.take(Y, order, axis=0, out=Ye)
+        total = 0.0
+        for rows, Xb, Yb, work_b in batches:
+            if by_batch:
+                np.take(X, order[rows], axis=0, out=Xb)
+                np.take(Y, order[rows], axis=0, out=Yb)
+            _forward(p, Xb, work_b)
+            total += _loss(work_b, Yb) * len(Xb)
+            _backward(p, Xb, Yb, work_b, grads)
             if clip_norm is not None:
                 norm = math.sqrt(grad @ grad)
                 if norm > clip_norm:
                     grad *= clip_norm / norm
+            # velocity holds the step ε v: ε v ← m ε v - ε ∇E, θ ← θ + ε v, with no temporary.
             velocity *= momentum
+            grad *= learning_rate
             velocity -= grad
-            theta += learning_rate * velocity
+            theta += velocity
         history["loss"].append(float(total / n))
         if callback is not None:
             callback(epoch, history["loss"][-1], {**p, **stats})

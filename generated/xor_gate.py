@@ -110,10 +110,16 @@ def _forward(p: dict[str, np.ndarray], X: np.ndarray, work: dict[str, np.ndarray
     a2 = work["a2"]
     np.matmul(X, p["W1"], out=z1)
     z1 += p["b1"]
-    np.divide(np.tanh(z1 / 2) + 1, 2, out=a1)
+    np.multiply(z1, 0.5, out=a1)
+    np.tanh(a1, out=a1)
+    a1 += 1
+    a1 *= 0.5
     np.matmul(a1, p["W2"], out=z2)
     z2 += p["b2"]
-    np.divide(np.tanh(z2 / 2) + 1, 2, out=a2)
+    np.multiply(z2, 0.5, out=a2)
+    np.tanh(a2, out=a2)
+    a2 += 1
+    a2 *= 0.5
 
 
 def _backward(
@@ -130,7 +136,10 @@ def _backward(
     delta2 = work["delta2"]
     # delta2 = ∂E/∂z2 = 2 * a2 * (1 - a2) * (a2 - Y)
     # (∂E/∂a ⊙ sigmoid'(z))
-    np.multiply(2 * a2, (1 - a2) * (a2 - Y), out=delta2)
+    np.subtract(1, a2, out=delta2)
+    delta2 *= a2
+    delta2 *= a2 - Y
+    delta2 *= 2
     # ∂E/∂W2 = a1ᵀ delta2
     np.matmul(a1.T, delta2, out=grads["W2"])
     # ∂E/∂b2 = Σ_rows delta2
@@ -147,7 +156,7 @@ def _backward(
 def _loss(work: dict[str, np.ndarray], Y: np.ndarray) -> np.ndarray:
     """E of the batch whose forward pass fills work, a NumPy scalar."""
     a2 = work["a2"]
-    return np.sum((a2 - Y) ** 2)
+    return ((a2 - Y) ** 2).sum()
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -203,7 +212,8 @@ def train(
 ) -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
     """Minibatch SGD with momentum: v ← m v - ∇E(batch), θ ← θ + ε v (m momentum, ε rate).
 
-    The rows are shuffled every epoch (seeded); batch_size None takes all rows at once. When
+    The rows are shuffled every epoch (seeded) unless one batch holds them all, whose gradient
+    does not depend on their order; batch_size None takes all rows at once. When
     clip_norm is set, a gradient whose global norm exceeds it is scaled down to it. With
     standardize, x_mean and x_scale are fitted to X (scale 1 where a column is constant)
     unless params already holds them. Returns new params and history["loss"]: per epoch, E
@@ -223,25 +233,47 @@ def train(
     n = len(X)
     batch = n if batch_size is None else min(batch_size, n)
     work = {m: _scratch(m) for m in {batch, n % batch or batch}}
+    shuffle = shuffle and batch < n
+    # Shuffled rows are gathered into a copy of X and Y once an epoch while it fits in cache
+    # (two calls an epoch); a larger copy would stream through memory twice, so its rows are
+    # gathered batch by batch instead, into buffers that stay in cache.
+    by_batch = shuffle and X.nbytes + Y.nbytes > 2**23
+    Xe, Ye = (np.empty_like(X), np.empty_like(Y)) if shuffle and not by_batch else (X, Y)
+    buffers = {
+        m: (np.empty((m, X.shape[1]), DTYPE), np.empty((m, Y.shape[1]), DTYPE))
+        for m in work
+        if by_batch
+    }
+    # Each batch: its rows, the arrays holding them, and its work arrays.
+    batches = []
+    for start in range(0, n, batch):
+        rows, m = slice(start, start + batch), min(batch, n - start)
+        batches.append((rows, *(buffers[m] if by_batch else (Xe[rows], Ye[rows])), work[m]))
     rng = np.random.default_rng(seed)
     history: dict[str, list[float]] = {"loss": []}
     for epoch in range(1, epochs + 1):
-        Xe, Ye, total = X, Y, 0.0
         if shuffle:
             order = rng.permutation(n)
-            Xe, Ye = X[order], Y[order]
-        for start in range(0, n, batch):
-            Xb, Yb = Xe[start : start + batch], Ye[start : start + batch]
-            _forward(p, Xb, work[len(Xb)])
-            total += _loss(work[len(Xb)], Yb)
-            _backward(p, Xb, Yb, work[len(Xb)], grads)
+        if shuffle and not by_batch:
+            np.take(X, order, axis=0, out=Xe)
+            np.take(Y, order, axis=0, out=Ye)
+        total = 0.0
+        for rows, Xb, Yb, work_b in batches:
+            if by_batch:
+                np.take(X, order[rows], axis=0, out=Xb)
+                np.take(Y, order[rows], axis=0, out=Yb)
+            _forward(p, Xb, work_b)
+            total += _loss(work_b, Yb)
+            _backward(p, Xb, Yb, work_b, grads)
             if clip_norm is not None:
                 norm = math.sqrt(grad @ grad)
                 if norm > clip_norm:
                     grad *= clip_norm / norm
+            # velocity holds the step ε v: ε v ← m ε v - ε ∇E, θ ← θ + ε v, with no temporary.
             velocity *= momentum
+            grad *= learning_rate
             velocity -= grad
-            theta += learning_rate * velocity
+            theta += velocity
         history["loss"].append(float(total))
         if callback is not None:
             callback(epoch, history["loss"][-1], {**p, **stats})

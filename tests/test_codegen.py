@@ -12,6 +12,7 @@ import pytest
 
 from codegen.check import module_from_source
 from codegen.emit import GENERATED, buildable_examples, regenerate_all, render, write_module
+from codegen.printer import NumpyPrinter
 from derive import spec as specs
 from derive.errors import ChainruleError, SpecError
 from derive.network import Dense, Network
@@ -51,7 +52,6 @@ def test_generation_does_not_depend_on_hash_seed():
     assert outputs.pop() == render(specs.load("digits")) + render(specs.load("keras_2_4_4_1"))
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed")
 def test_generated_modules_pass_ruff(tmp_path):
     nets = [
         Network(3, [Dense(4, "relu"), Dense(3, "gaussian", input_function="squared_distance"),
@@ -62,10 +62,11 @@ def test_generated_modules_pass_ruff(tmp_path):
     for net in nets:
         write_module(net, tmp_path / f"{net.name}.py")
     for folder in (GENERATED, tmp_path):
-        lint = subprocess.run(["ruff", "check", "--no-cache", str(folder)], cwd=REPO,
+        ruff = [sys.executable, "-m", "ruff"]
+        lint = subprocess.run([*ruff, "check", "--no-cache", str(folder)], cwd=REPO,
                               capture_output=True, text=True)
         assert lint.returncode == 0, lint.stdout
-        fmt = subprocess.run(["ruff", "format", "--check", "--no-cache", str(folder)],
+        fmt = subprocess.run([*ruff, "format", "--check", "--no-cache", str(folder)],
                              cwd=REPO, capture_output=True, text=True)
         assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
@@ -206,3 +207,124 @@ def test_codegen_command_writes_and_check_command_reports(tmp_path, capsys):
         args = parser.parse_args(argv)
         with pytest.raises(ChainruleError):
             args.func(args)
+
+
+def test_element_wise_code_is_built_in_place():
+    # Each statement writes the target array itself: a call with out=target, or an
+    # augmented assignment; the sigmoid is its tanh form, (tanh(z/2) + 1)/2, step by step.
+    import sympy as sp
+
+    from codegen.expressions import network_code
+
+    code = network_code(specs.load("xor_gate"))
+    assert code.layers[0].output == ["np.multiply(z1, 0.5, out=a1)", "np.tanh(a1, out=a1)",
+                                     "a1 += 1", "a1 *= 0.5"]
+    for line in code.delta:
+        assert line.startswith("delta2 ") or line.endswith("out=delta2)"), line
+    z = sp.Symbol("z1")
+    assert NumpyPrinter().doprint_into(sp.exp(z) / 3, "a1") == ["np.exp(z1, out=a1)",
+                                                                 "a1 /= 3"]
+    # A target that its own expression reads cannot be built in place: one call, as before.
+    a = sp.Symbol("a1")
+    (line,) = NumpyPrinter().doprint_into(a * (1 - a), "a1")
+    a1 = np.array([0.25, 0.5, 2.0])
+    exec(line, {"np": np, "a1": a1})
+    np.testing.assert_array_equal(a1, [0.1875, 0.25, -2.0])
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "softplus", "gaussian"])
+@pytest.mark.parametrize("output,kind", [("sigmoid", "squared_error"),
+                                         ("sigmoid", "binary_cross_entropy"),
+                                         ("softmax", "categorical_cross_entropy"),
+                                         ("softmax", "hellinger"), ("tanh", "squared_error")])
+def test_in_place_forward_matches_the_expressions(hidden, output, kind):
+    # The in-place statement sequences against SymPy's own lambdify of the registry forms.
+    import sympy as sp
+
+    from derive.activations import get_activation
+
+    units = 3 if output == "softmax" else 1
+    net = Network(2, [Dense(4, hidden), Dense(units, output)], loss=kind, name="inplace")
+    m = module(net)
+    params = m.init_params(2)
+    X = np.random.default_rng(0).normal(scale=3, size=(7, 2))
+    z1 = X @ params["W1"] + params["b1"]
+    zs = sp.symbols("z0:4")
+    f = sp.lambdify(zs[0], get_activation(hidden).define(zs[0]), "numpy")
+    a1 = np.vectorize(f)(z1)
+    z2 = a1 @ params["W2"] + params["b2"]
+    if output == "softmax":
+        expected = np.exp(z2) / np.exp(z2).sum(axis=1, keepdims=True)
+    else:
+        g = sp.lambdify(zs[0], get_activation(output).define(zs[0]), "numpy")
+        expected = np.vectorize(g)(z2)
+    np.testing.assert_allclose(m.forward(params, X), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_loss_reuses_the_forward_log_sum_exp():
+    # The loss of a softmax output reads lse2, which the forward pass leaves behind; the
+    # per-epoch history (batch by batch, uneven last batch) must still be E over all rows.
+    m = module(specs.load("digits"))
+    source = render(specs.load("digits"))
+    assert "def _logsumexp" not in source and "(Y * (lse2 - z2)).sum()" in source
+    net = specs.load("digits")
+    X, Y = net.data["x"][:70], net.data["y"][:70]
+    params = m.init_params(0)
+    _, history = m.train(params, X, Y, epochs=2, learning_rate=0.0, batch_size=32,
+                         standardize=False)
+    assert history["loss"] == [pytest.approx(m.loss(params, X, Y), rel=1e-12)] * 2
+    big = {**params, "W2": params["W2"] * 1e4}  # rows whose exp would overflow unshifted
+    with np.errstate(over="raise", invalid="raise"):
+        value = m.loss(big, X, Y)
+    assert np.isfinite(value) and value > 0
+
+
+def test_one_batch_of_all_rows_is_not_shuffled():
+    # Its gradient does not depend on the order of the rows: shuffling would only cost time.
+    net = specs.load("xor_gate")
+    m = module(net)
+    X, Y = net.data["x"], net.data["y"]
+    kept, _ = m.train(m.init_params(0), X, Y, epochs=5, batch_size=4, momentum=0.9,
+                      shuffle=False)
+    shuffled, _ = m.train(m.init_params(0), X, Y, epochs=5, batch_size=None, momentum=0.9,
+                          shuffle=True)
+    for key in kept:
+        np.testing.assert_array_equal(kept[key], shuffled[key])
+
+
+def _sgd_by_hand(m, p0, X, Y, epochs, rate, batch, momentum, seed):
+    """v ← m v - ∇E(batch), θ ← θ + ε v over seeded shuffles, with gradients() and losses."""
+    rng, theta = np.random.default_rng(seed), {k: v.copy() for k, v in p0.items()}
+    velocity = {k: np.zeros_like(v) for k, v in p0.items()}
+    losses = []
+    for _ in range(epochs):
+        order, total = rng.permutation(len(X)), 0.0
+        for start in range(0, len(X), batch):
+            rows = order[start : start + batch]
+            total += m.loss(theta, X[rows], Y[rows]) * len(rows)
+            grads = m.gradients(theta, X[rows], Y[rows])
+            for k in theta:
+                velocity[k] = momentum * velocity[k] - grads[k]
+                theta[k] = theta[k] + rate * velocity[k]
+        losses.append(total / len(X))
+    return theta, losses
+
+
+@pytest.mark.parametrize("rows,inputs", [(50, 4), (2100, 500)])
+def test_minibatch_momentum_matches_the_update_rule(rows, inputs):
+    # Small data is shuffled as one copy an epoch; data past 8 MiB (2100 x 500 doubles),
+    # batch by batch into buffers: both must be the same seeded minibatch SGD with momentum.
+    rng = np.random.default_rng(0)
+    net = Network(inputs, [Dense(3, "sigmoid"), Dense(2, "softmax")],
+                  loss={"kind": "categorical_cross_entropy", "reduce_examples": "mean"},
+                  name="minibatch")
+    m = module(net)
+    X, Y = rng.normal(size=(rows, inputs)), np.eye(2)[rng.integers(0, 2, rows)]
+    p0 = m.init_params(0)
+    batch = 16 if rows < 100 else 512
+    trained, history = m.train(p0, X, Y, epochs=2, learning_rate=0.05, batch_size=batch,
+                               momentum=0.8, seed=3)
+    theta, losses = _sgd_by_hand(m, p0, X, Y, 2, 0.05, batch, 0.8, 3)
+    for key in theta:
+        np.testing.assert_allclose(trained[key], theta[key], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(history["loss"], losses, rtol=1e-12)

@@ -12,6 +12,7 @@ import json
 
 import sympy as sp
 
+from derive.render.escape import tex_text
 from derive.render.matrix import equation_latex, equation_text
 from derive.render.printers import TexPrinter, TextPrinter
 from derive.report import Report
@@ -132,7 +133,7 @@ def render_latex(report: Report) -> str:
     for heading, rows in _tex_sections(report):
         out += [f"\\paragraph{{{heading}}}", "\\begin{align*}", " \\\\\n".join(rows),
                 "\\end{align*}"]
-    out += [f"Note: {_tex_text(n)}\n" for n in report.notes]
+    out += [f"Note: {tex_text(n)}\n" for n in report.notes]
     if report.checks:
         out.append(_verified(report))
     return "\n".join(out) + "\n"
@@ -152,15 +153,6 @@ def render_markdown(report: Report) -> str:
     if report.checks:
         out += ["", _verified(report)]
     return "\n".join(out) + "\n"
-
-
-def _tex_text(text: str) -> str:
-    """Plain text made safe for a LaTeX paragraph (Unicode maths spelled out)."""
-    for char, tex in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%"),
-                      ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}"),
-                      ("−", "$-$"), ("σ", r"$\sigma$"), ("θ", r"$\theta$"), ("′", "'")):
-        text = text.replace(char, tex)
-    return text
 
 
 # --- JSON --------------------------------------------------------------------------------

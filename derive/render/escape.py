@@ -6,6 +6,8 @@ spec's description prints as those characters and does nothing), a few Unicode s
 spelled in TeX, and any other character outside printable ASCII becomes ``?`` — pdflatex
 would stop at it. ``md_text(s)`` escapes Markdown's and HTML's specials and the ``$`` that
 starts KaTeX/MathJax maths, so a description cannot inject markup, maths or raw HTML.
+``code_tex(s)`` sets ASCII program text for ``\\texttt`` (typewriter fonts have the
+quotes and brackets TeX's text fonts lack).
 """
 
 from __future__ import annotations
@@ -51,3 +53,12 @@ def md_text(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+_CODE = {"\\": r"\char`\\", "{": r"\{", "}": r"\}", "_": r"\_", "#": r"\#", "%": r"\%",
+         "&": r"\&", "$": r"\$", "^": r"\^{}", "~": r"\~{}"}
+
+
+def code_tex(text: str) -> str:
+    """ASCII program text for ``\\texttt`` (see the module docstring)."""
+    return "".join(_CODE.get(c, c if " " <= c <= "~" else "?") for c in str(text))

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import jinja2
 
+from derive.delta import Grad
 from derive.derivation import DEFAULT_MAX_PARAMS
 from derive.network import Network
 from derive.render import sections as sec
 from derive.render.document import _verified
-from derive.render.escape import md_text, tex_text
+from derive.render.escape import code_tex, md_text, tex_text
+from derive.render.matrix import equation_latex
 from derive.render.stability import stable_notes
 from derive.render.tikz import network_tikz
 from derive.render.worked import example_for, exercise_params, worked_example
@@ -78,8 +80,11 @@ def _table(net: Network) -> tuple[list[dict], int, int]:
 
 
 def context(net: Network, notation: str | None = None, wrt: list[str] | None = None,
-            sheet: str = "handout", markdown: bool = False) -> dict:
-    """Everything the templates lay out, as strings, lists and numbers."""
+            sheet: str = "handout", markdown: bool = False,
+            implementation: dict[str, list[str]] | None = None) -> dict:
+    """Everything the templates lay out, as strings, lists and numbers. ``implementation``
+    maps delta-form equations (``Z1``, ``D2``, ``W2``, …) to the generated module's lines
+    that compute them; the handout sets them side by side."""
     shown, full = reports(net, notation, wrt)
     m = shown.model
     layout = sec.Layout(width=110.0 if markdown else 80.0, markdown=markdown)
@@ -121,10 +126,27 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "reduce_examples": net.loss.reduce_examples,
         "derivations": derivations, "all_params": len(shown.derivations) == net.n_params,
         "delta": sec.delta_rows(shown, layout),
+        "code": _code_rows(shown, implementation or {}, markdown),
         "stable": stable_notes(m), "notes": [text(n) for n in shown.notes],
         "verified": text(_verified(shown)),
         "work": _work_context(full, work, layout, row), "rate": sec.fmt(rate),
     }
+
+
+def _code_rows(report: Report, implementation: dict[str, list[str]],
+               markdown: bool) -> list[dict]:
+    """Each delta-form equation's left side beside the module lines that compute it."""
+    rows = []
+    for eq in report.equations:
+        lines = implementation.get(eq.lhs.key, [])
+        if lines:
+            names = report.model.names
+            left = (rf"\partial {names['E'].latex}/\partial {names[eq.lhs.key].latex}"
+                    if isinstance(eq.lhs, Grad)
+                    else equation_latex(eq, report.model).partition(" &= ")[0])
+            rows.append({"lhs": left, "lines": lines if markdown else
+                         [code_tex(line) for line in lines]})
+    return rows
 
 
 def _loss_title(net: Network) -> str:
@@ -154,21 +176,23 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
 
 
 def render(net: Network, notation: str | None = None, wrt: list[str] | None = None,
-           sheet: str = "handout", markdown: bool = False) -> str:
+           sheet: str = "handout", markdown: bool = False,
+           implementation: dict[str, list[str]] | None = None) -> str:
     """One sheet as LaTeX (or Markdown); see the module docstring."""
     if sheet not in SHEETS:
         raise ValueError(f"sheet must be one of {SHEETS}")
     template = ENV.get_template("handout.md.j2" if markdown else "handout.tex.j2")
-    return template.render(**context(net, notation, wrt, sheet, markdown))
+    return template.render(**context(net, notation, wrt, sheet, markdown, implementation))
 
 
 def files(net: Network, notation: str | None = None, wrt: list[str] | None = None,
-          exercises: bool = False, markdown: bool = False) -> dict[str, str]:
+          exercises: bool = False, markdown: bool = False,
+          implementation: dict[str, list[str]] | None = None) -> dict[str, str]:
     """File name → text of the handout (and, with ``exercises``, its two exercise sheets)."""
     suffix = ".md" if markdown else ".tex"
     sheets = SHEETS if exercises else SHEETS[:1]
     return {net.name + ("" if s == "handout" else f"-{s}") + suffix:
-            render(net, notation, wrt, s, markdown) for s in sheets}
+            render(net, notation, wrt, s, markdown, implementation) for s in sheets}
 
 
 # --- Jupyter -----------------------------------------------------------------------------

@@ -19,7 +19,10 @@ from derive.symbolic import Model
 
 WHY = {
     "sigmoid": "$e^{-u}$ overflows float64 for $u < -709$; the rewritten form exponentiates "
-               "only numbers $\\le 0$.",
+               "only numbers $\\le 0$. The generated NumPy module computes the same output as "
+               "$(1 + \\tanh(u/2))/2$, one call that saturates instead of overflowing; losses "
+               "keep the form above, in which $\\ln\\sigma(u) = -\\operatorname{logaddexp}"
+               "(0, -u)$ stays exact where $\\sigma(u)$ itself rounds to 0.",
     "softplus": "$e^{u}$ overflows float64 for $u > 709$, while "
                 "$\\operatorname{logaddexp}(0, u) = \\max(0, u) + \\ln(1 + e^{-|u|})$ never does.",
     "softmax": "$e^{z_j}$ overflows for $z_j > 709$; subtracting "

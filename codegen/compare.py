@@ -1,0 +1,421 @@
+"""Symbolic, numeric and automatic differentiation of one loss, measured against each other.
+
+Contract: ``compare_network(net, seed)`` and ``compare_expression(report, seed)`` return a
+``Comparison``: at one seeded point, the gradient by every method, each method's largest
+absolute error and normwise relative error ‖g − r‖∞ / ‖r‖∞ against the reference, its number
+of loss evaluations, and its time per full gradient; plus, for the numeric methods, the error
+over a sweep of steps 10⁻¹ … 10⁻¹⁵.
+
+* reference — the derived formulas in mpmath at 50 significant digits. For a network these are
+  the equations of the delta (backprop) form, ``derive.delta.delta_form``, evaluated on object
+  arrays of ``mpf``; this route serves any width, where scalar derivations stop at 300
+  parameters. For an expression, the derived (and verified) derivative formulas.
+* symbolic, float64 — the NumPy module ``codegen.emit.render(net)`` writes, imported from a
+  temporary file; for an expression, the derived formulas lambdified to NumPy.
+* forward difference (h = √ε), central difference (h = ∛ε), complex step (h = 10⁻²⁰), each step
+  scaled by max(1, |θᵢ|). They difference ``codegen.forward``'s batched, complex-safe float64
+  loss (the registries' stable forms, lambdified), every entry — vectorised over the perturbed
+  parameter vectors, not sampled.
+* autograd, and PyTorch and JAX where importable, differentiating that same forward pass.
+
+The point is the spec's parameters (else seeded ones) and up to ``ROWS`` seeded rows of its
+data (else seeded inputs and targets valid for the loss).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from codegen.emit import render
+from codegen.forward import expression_function, loss_function, pack
+from derive import delta as d
+from derive.activations import get_activation
+from derive.errors import SpecError
+from derive.losses import get_loss
+from derive.network import Dense, Network
+
+ROWS = 16
+DIGITS = 50
+EPS = float(np.finfo(np.float64).eps)
+STEPS = [10.0 ** -k for k in range(1, 16)]
+USUAL = {"forward difference": EPS ** 0.5, "central difference": EPS ** (1 / 3),
+         "complex step": 1e-20}
+CHUNK = 256
+
+
+@dataclass
+class Method:
+    """One way to the gradient and how it fared."""
+
+    name: str
+    kind: str  # reference, symbolic, numeric, automatic
+    gradient: np.ndarray | None
+    evaluations: str
+    seconds: float
+    abs_error: float = 0.0
+    rel_error: float = 0.0
+    step: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Comparison:
+    """Every method at one point, and the numeric methods over a sweep of steps."""
+
+    name: str
+    n_params: int
+    point: str
+    methods: list[Method]
+    sweep: dict[str, list[float]] = field(default_factory=dict)  # method → rel error per step
+    steps: list[float] = field(default_factory=lambda: list(STEPS))
+    skipped: list[str] = field(default_factory=list)
+
+    def method(self, name: str) -> Method:
+        """The method called ``name``."""
+        return next(m for m in self.methods if m.name == name)
+
+    def best_step(self, name: str) -> tuple[float, float]:
+        """(step, relative error) where the sweep of ``name`` errs least."""
+        errors = self.sweep[name]
+        i = int(np.nanargmin(errors))
+        return self.steps[i], errors[i]
+
+
+def per_call(fn: Callable[[], object], budget: float = 0.05, at_most: int = 200,
+             warm_up: int = 2) -> float:
+    """Seconds per call of ``fn``: the best of repeated calls within about ``budget``
+    (the better of two calls when one takes longer than the budget: the first may compile)."""
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    if first > budget:
+        start = time.perf_counter()
+        fn()
+        return min(first, time.perf_counter() - start)
+    for _ in range(warm_up):  # caches, lazy initialisation, thread pools
+        fn()
+    best, spent, calls = float("inf"), 0.0, 0
+    while (spent < budget or calls < 2) and calls < at_most:
+        start = time.perf_counter()
+        fn()
+        took = time.perf_counter() - start
+        best, spent, calls = min(best, took), spent + took, calls + 1
+    return best
+
+
+# --- the point ---------------------------------------------------------------------------
+def network_point(net: Network, seed: int = 0) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Parameters, and up to ``ROWS`` seeded rows of data valid for the loss."""
+    rng = np.random.default_rng(seed)
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in net.parameters(seed).items()}
+    if net.data is not None:
+        X, Y = net.data["x"], net.data["y"]
+        rows = np.sort(rng.choice(len(X), size=min(ROWS, len(X)), replace=False))
+        return params, X[rows], Y[rows]
+    X = rng.normal(0.0, 1.0, size=(ROWS, len(net.inputs)))
+    Y = rng.uniform(0.05, 0.95, size=(ROWS, len(net.targets)))
+    if net.loss.kind == "categorical_cross_entropy":
+        Y /= Y.sum(axis=1, keepdims=True)
+    return params, X, Y
+
+
+# --- the reference: the delta form in mpmath -------------------------------------------------
+def _mp_scalar(args, expr) -> Callable:
+    return sp.lambdify(args, expr, "mpmath")
+
+
+def reference_gradients(net: Network, params: dict, X, Y) -> dict[str, np.ndarray]:
+    """∂E/∂θ from the delta form's equations, in mpmath at ``DIGITS`` significant digits."""
+    _u, _a = sp.symbols("u a")
+    outs = sp.symbols(f"a0:{len(net.targets)}")
+    ys = sp.symbols(f"y0:{len(net.targets)}")
+    example = get_loss(net.loss.kind).example(list(outs), list(ys), net.loss)
+    dloss = [_mp_scalar((outs, ys), sp.diff(example, a)) for a in outs]
+    with mpmath.workdps(DIGITS):
+        mpf = np.vectorize(mpmath.mpf, otypes=[object])
+        env = {"A0": mpf(X), "Y": mpf(Y), **{k: mpf(v) for k, v in params.items()}}
+        n = len(X)
+        grads: dict[str, np.ndarray] = {}
+
+        def rows(fn, *arrays):
+            return np.array([fn(*r) for r in zip(*arrays, strict=True)], dtype=object)
+
+        def ev(node):
+            match node:
+                case d.Mat(key):
+                    return env[key]
+                case d.T(x):
+                    return ev(x).T
+                case d.Prod(a, b):
+                    return np.dot(ev(a), ev(b))
+                case d.Had(a, b):
+                    return ev(a) * ev(b)
+                case d.Plus(a, b):
+                    return ev(a) + ev(b)
+                case d.Sub(a, b):
+                    return ev(a) - ev(b)
+                case d.Scale(factor, x, per_example):
+                    f = mpmath.mpf(sp.Rational(factor).p) / sp.Rational(factor).q
+                    return (f / n if per_example else f) * ev(x)
+                case d.ColSum(x):
+                    return ev(x).sum(axis=0)
+                case d.Fn(name, x):
+                    act, z = get_activation(name), ev(x)
+                    if not act.elementwise:
+                        zs = sp.symbols(f"z0:{z.shape[1]}")
+                        return rows(_mp_scalar([zs], act.define(list(zs))), z)
+                    return np.vectorize(_mp_scalar(_u, act.define(_u)), otypes=[object])(z)
+                case d.Ident(name, z, a):
+                    fn = _mp_scalar((_u, _a), get_activation(name).derivative(_u, _a))
+                    return np.vectorize(fn, otypes=[object])(ev(z), ev(a))
+                case d.DLoss(a):
+                    A = ev(a)
+                    return np.stack([rows(lambda o, y, g=g: g(o, y), A, env["Y"])
+                                     for g in dloss], axis=1)
+                case d.SoftmaxJvp(a, g):
+                    A, G = ev(a), ev(g)
+                    return A * (G - (G * A).sum(axis=1, keepdims=True))
+                case d.SqDist(x, w):
+                    Xv, Wv = ev(x), ev(w)
+                    return ((Xv[:, :, None] - Wv[None, :, :]) ** 2).sum(axis=1)
+                case d.SqDistGradW(x, w, dd):
+                    Xv, Wv, D = ev(x), ev(w), ev(dd)
+                    return 2 * (Wv * D.sum(axis=0) - np.dot(Xv.T, D))
+                case d.SqDistBack(x, w, dd):
+                    Xv, Wv, D = ev(x), ev(w), ev(dd)
+                    return 2 * (Xv * D.sum(axis=1, keepdims=True) - np.dot(D, Wv.T))
+            raise TypeError(f"no mpmath evaluation for {node!r}")
+
+        for eq in d.delta_form(net):
+            if isinstance(eq.lhs, d.Grad):
+                grads[eq.lhs.key] = ev(eq.rhs)
+            else:
+                env[eq.lhs.key] = ev(eq.rhs)
+        return {k: np.array(grads[k], dtype=object) for k in params}
+
+
+# --- the generated module ----------------------------------------------------------------------
+def generated_module(net: Network):
+    """The module ``codegen.emit.render(net)`` writes, imported from a temporary file."""
+    source = render(net, net.name)
+    handle, path = tempfile.mkstemp(prefix=f"chainrule_{net.name}_", suffix=".py")
+    try:
+        with os.fdopen(handle, "w") as f:
+            f.write(source)
+        name = f"chainrule_compare_{net.name}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        os.unlink(path)
+    sys.modules.pop(name, None)
+    return module
+
+
+# --- numeric differences, vectorised over perturbed parameter vectors ----------------------------
+def differences(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, method: str,
+                h: float) -> np.ndarray:
+    """Every entry of ∇f at ``theta`` by ``method`` with step h·max(1, |θᵢ|).
+
+    ``f`` maps a stack of parameter vectors (P, N) to their losses (P,), complex where the
+    vectors are. The effective step (θ + h) − θ of the differences is the representable one.
+    """
+    n = theta.size
+    steps = h * np.maximum(1.0, np.abs(theta))
+    if method != "complex step":
+        steps = (theta + steps) - theta
+    base = f(theta[None, :])[0] if method == "forward difference" else None
+    out = np.empty(n)
+    for start in range(0, n, CHUNK):
+        idx = np.arange(start, min(n, start + CHUNK))
+        rows = np.arange(len(idx))
+        if method == "complex step":
+            bumped = np.repeat(theta[None, :].astype(complex), len(idx), axis=0)
+            bumped[rows, idx] += 1j * steps[idx]
+            out[idx] = np.imag(f(bumped)) / steps[idx]
+            continue
+        up = np.repeat(theta[None, :], len(idx), axis=0)
+        up[rows, idx] += steps[idx]
+        if method == "forward difference":
+            out[idx] = (f(up) - base) / steps[idx]
+        else:
+            down = np.repeat(theta[None, :], len(idx), axis=0)
+            down[rows, idx] -= steps[idx]
+            out[idx] = (f(up) - f(down)) / (2 * steps[idx])
+    return out
+
+
+EVALUATIONS = {"forward difference": lambda n: f"{n + 1} losses",
+               "central difference": lambda n: f"{2 * n} losses",
+               "complex step": lambda n: f"{n} complex losses"}
+
+
+def _numeric(f, theta: np.ndarray, comparison: Comparison, reference: np.ndarray,
+             sweep: bool = True) -> None:
+    n = theta.size
+    with np.errstate(all="ignore"):
+        for name, h in USUAL.items():
+            grad = differences(f, theta, name, h)
+            seconds = per_call(lambda name=name, h=h: differences(f, theta, name, h))
+            comparison.methods.append(Method(name, "numeric", grad, EVALUATIONS[name](n),
+                                             seconds, step=h))
+            if sweep:
+                comparison.sweep[name] = [
+                    _errors(differences(f, theta, name, s), reference)[1] for s in STEPS]
+
+
+# --- automatic differentiation ------------------------------------------------------------------
+def ad_gradients(make_loss: Callable[[str], Callable], theta: np.ndarray) -> list[Method]:
+    """Gradients by autograd, PyTorch and JAX (those importable) of ``make_loss(backend)``.
+
+    ``make_loss(backend)`` returns a scalar function of one flat parameter vector written with
+    that backend's array functions.
+    """
+    found = []
+    try:
+        import autograd
+
+        grad = autograd.grad(make_loss("autograd"))
+        found.append(Method("autograd", "automatic", np.asarray(grad(theta), dtype=np.float64),
+                            "1 forward + 1 reverse sweep", per_call(lambda: grad(theta))))
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        f = make_loss("torch")
+
+        def torch_grad():
+            t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
+            f(t).backward()
+            return t.grad.numpy()
+
+        found.append(Method("PyTorch", "automatic", torch_grad(), "1 forward + 1 reverse sweep",
+                            per_call(torch_grad)))
+    except ImportError:
+        pass
+    try:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        grad = jax.jit(jax.grad(make_loss("jax")))
+        theta_j = jax.numpy.asarray(theta)
+        found.append(Method("JAX", "automatic", np.asarray(grad(theta_j), dtype=np.float64),
+                            "1 forward + 1 reverse sweep (jit)",
+                            per_call(lambda: grad(theta_j).block_until_ready())))
+    except ImportError:
+        pass
+    return found
+
+
+def missing_ad() -> list[str]:
+    """The AD libraries that are not importable here."""
+    return [label for module, label in (("autograd", "autograd"), ("torch", "PyTorch"),
+                                        ("jax", "JAX"))
+            if importlib.util.find_spec(module) is None]
+
+
+# --- errors and the two comparisons --------------------------------------------------------------
+def _errors(grad: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    gap = np.abs(np.asarray(grad, dtype=np.float64) - reference)
+    scale = float(np.max(np.abs(reference))) or 1.0
+    return float(np.max(gap)), float(np.max(gap)) / scale
+
+
+def _finish(comparison: Comparison, reference: np.ndarray) -> Comparison:
+    for m in comparison.methods:
+        if m.gradient is not None and m.kind != "reference":
+            m.abs_error, m.rel_error = _errors(m.gradient, reference)
+    comparison.skipped = missing_ad()
+    return comparison
+
+
+def compare_network(net: Network, seed: int = 0, sweep: bool = True) -> Comparison:
+    """Every method's gradient of ``net``'s loss at the seeded point (module docstring)."""
+    params, X, Y = network_point(net, seed)
+    shapes = net.param_shapes()
+    theta = pack(params, shapes)
+    where = "its data" if net.data is not None else "seeded data"
+    comparison = Comparison(net.name, net.n_params, f"{len(X)} rows of {where}, seed {seed}",
+                            [])
+    start = time.perf_counter()
+    exact = reference_gradients(net, params, X, Y)
+    seconds = time.perf_counter() - start
+    ref = pack({k: v.astype(np.float64) for k, v in exact.items()}, shapes)
+    comparison.methods.append(Method("mpmath, 50 digits (reference)", "reference", ref,
+                                     "1 forward + 1 backward pass", seconds,
+                                     note="the delta form's equations"))
+    module = generated_module(net)
+    generated = pack(module.gradients(params, X, Y), shapes)
+    comparison.methods.append(Method("generated NumPy module", "symbolic", generated,
+                                     "1 forward + 1 backward pass",
+                                     per_call(lambda: module.gradients(params, X, Y))))
+    batched = loss_function(net, X, Y, "numpy")
+    _numeric(batched, theta, comparison, ref, sweep)
+    comparison.methods += ad_gradients(
+        lambda backend: loss_function(net, X, Y, backend, single=True), theta)
+    return _finish(comparison, ref)
+
+
+def compare_expression(report, seed: int = 0) -> Comparison:
+    """Every method's gradient of a plain expression (a ``derive.expr`` report)."""
+    variables = report.variables
+    rng = np.random.default_rng(seed)
+    if report.point:
+        theta = np.array([float(report.point[v]) for v in variables])
+    else:
+        theta = rng.uniform(0.5, 1.5, size=len(variables))
+    point = ", ".join(f"{v} = {x:.6g}" for v, x in zip(variables, theta, strict=True))
+    comparison = Comparison(str(report.output), len(variables), point, [])
+    formulas = [report.written_out(g.derivation.result) for g in report.gradients]
+    if [g.wrt for g in report.gradients] != variables:
+        raise SpecError("compare --expr differentiates by every variable; drop --wrt")
+    exact_fn = sp.lambdify(variables, formulas, "mpmath")
+    with mpmath.workdps(DIGITS):
+        start = time.perf_counter()
+        exact = exact_fn(*[mpmath.mpf(x) for x in theta])
+        seconds = time.perf_counter() - start
+        ref = np.array([float(v) if mpmath.im(v) == 0 else np.nan for v in exact])
+    if not np.all(np.isfinite(ref)):
+        raise SpecError(f"the derivative has no finite real value at {point}; give --at")
+    comparison.methods.append(Method("mpmath, 50 digits (reference)", "reference", ref,
+                                     "the derived formulas", seconds))
+    float_fn = sp.lambdify(variables, formulas, "numpy")
+    comparison.methods.append(Method("derived formulas, NumPy", "symbolic",
+                                     np.array(float_fn(*theta), dtype=np.float64),
+                                     "the derived formulas", per_call(lambda: float_fn(*theta))))
+    _numeric(expression_function(report, "numpy"), theta, comparison, ref)
+    comparison.methods += ad_gradients(
+        lambda backend: expression_function(report, backend, single=True), theta)
+    return _finish(comparison, ref)
+
+
+def widened(net: Network, width: int) -> Network:
+    """``net`` with every hidden layer ``width`` units wide (seeded parameters, same data)."""
+    layers = [Dense(width if l < len(net.layers) else layer.units, layer.activation, layer.bias,
+                    layer.input_function) for l, layer in enumerate(net.layers, start=1)]
+    return Network(inputs=list(net.inputs), layers=layers, loss=net.loss, name=net.name,
+                   targets=list(net.targets), data=net.data)
+
+
+def scaling(net: Network, widths: list[int], seed: int = 0) -> list[Comparison]:
+    """Comparisons (no step sweep) of ``net`` widened to each of ``widths``."""
+    return [compare_network(widened(net, w), seed, sweep=False) for w in widths]
+
+
+def default_widths(net: Network) -> list[int]:
+    """Hidden widths for the scaling plot: doublings from a quarter of the spec's own,
+    up to 5,000 parameters."""
+    hidden = max((layer.units for layer in net.layers[:-1]), default=net.layers[-1].units)
+    widths = [max(2, hidden // 4) * 2**i for i in range(7)]
+    return [w for w in widths if widened(net, w).n_params <= 5_000]
