@@ -12,6 +12,16 @@ one epoch per warm-started fit); PyTorch eager when importable (timed in a proce
 own, see torch_in_child); and the matmuls alone (the floor: every product of forward and
 backward pass, nothing else). All record the loss per epoch as the generated module does:
 accumulated over the epoch's batches. Not a test.
+
+Fairness, both ways: the contenders run in a new seeded random order every round, as a
+fixed order favoured whichever ran right after another gathering the same X (its rows then
+came from cache: the hand-written trainer ran right after the generated module) and taxed
+whichever ran right after scikit-learn (whose BLAS threads still spin); both NumPy trainers
+gather shuffled rows with np.take(..., mode="clip"), which skips the bounds check's
+temporary copy; both compute the loss of every batch and shuffle the rows every epoch
+(none when one batch holds them all). The generated module is called once per epoch, as
+scikit-learn's warm-started fit is: each call's start (copying the parameters in, seeding
+the shuffle) is part of its time, while the hand-written trainer keeps its state.
 """
 
 from __future__ import annotations
@@ -153,13 +163,13 @@ class HandMLP:
         if shuffle:
             order = self.rng.permutation(n)
         if shuffle and not by_batch:
-            np.take(X, order, axis=0, out=self.Xe)
-            np.take(Y, order, axis=0, out=self.Ye)
+            np.take(X, order, axis=0, out=self.Xe, mode="clip")
+            np.take(Y, order, axis=0, out=self.Ye, mode="clip")
         step, take, total = self._step, np.take, 0.0
         for rows, xb, yb, buf in self.batches:
             if by_batch:
-                take(X, order[rows], axis=0, out=xb)
-                take(Y, order[rows], axis=0, out=yb)
+                take(X, order[rows], axis=0, out=xb, mode="clip")
+                take(Y, order[rows], axis=0, out=yb, mode="clip")
             total += step(xb, yb, buf)
         return total / n if self.mean else total
 
@@ -372,10 +382,13 @@ def bench_workload(index, title, module, X, Y, cfg, repeats):
     floor = matmul_floor(sizes, batch, X)
     contenders["matmuls alone"] = lambda: [floor() for _ in range(epochs)]
     times = {name: [] for name in contenders}
+    names, shuffler = list(contenders), np.random.default_rng(index)
     for _ in range(repeats):
-        for name, run in contenders.items():
+        # A new (seeded) order every round: no contender always follows the same other one,
+        # whose run leaves the shared X in cache, or evicts it, or leaves BLAS threads spinning.
+        for name in shuffler.permutation(names):
             start = time.perf_counter()
-            run()
+            contenders[name]()
             times[name].append(time.perf_counter() - start)
     base = statistics.median(times["generated"])
     med = {name: statistics.median(samples) for name, samples in times.items()}

@@ -129,9 +129,9 @@ def parser() -> argparse.ArgumentParser:
                    help="a .toml/.json spec file or a built-in example's name")
     p.add_argument("--expr", metavar="EXPRESSION",
                    help='a plain expression instead of a network, e.g. "e = (a + b)*(b + 1)"')
-    p.add_argument("--at", nargs="+", metavar="NAME=VALUE",
+    p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
                    help="with --expr: the point for the path sums, e.g. a=2 b=1")
-    p.add_argument("--wrt", nargs="+", metavar="NAME",
+    p.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",
                    help="parameters to derive (notation names or canonical W1[0,1]); all if "
                         "omitted")
     p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")

@@ -115,32 +115,70 @@ def render_json(c: Comparison, plots: list[Path]) -> str:
 RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
 
 
+def _drawing():
+    """``codegen.plots``, or a ``SpecError`` saying how to install matplotlib."""
+    try:
+        from codegen import plots
+    except ImportError:
+        raise SpecError("the plots need matplotlib: pip install 'chainrule[compare]'") from None
+    return plots
+
+
+def measure_network(net, seed: int = 0, plots: bool = True) -> tuple[Comparison, dict]:
+    """The comparison at the seeded point and, with ``plots``, its figures: kind (``steps``,
+    and ``scaling`` for a network with a hidden layer) → PNG bytes."""
+    drawing = _drawing() if plots else None
+    comparison = compare_network(net, seed)
+    figures: dict[str, bytes] = {}
+    if plots:
+        figures["steps"] = drawing.step_plot(comparison)
+        if len(net.layers) > 1:
+            figures["scaling"] = drawing.scaling_plot(scaling(net, default_widths(net), seed))
+    return comparison, figures
+
+
+CAPTIONS = {"steps": "Relative error of the numeric methods against the step h; circles mark "
+                     "the best step.",
+            "scaling": "Time per full gradient as the hidden layers widen."}
+
+
+def handout_data(net, seed: int = 0) -> tuple[dict, dict[str, bytes]]:
+    """The comparison as the plain data a handout lays out (``derive.render.handout``), and
+    its plots: file name → PNG bytes."""
+    c, figures = measure_network(net, seed)
+    files = {f"{c.name}_{kind}.png": data for kind, data in figures.items()}
+    data = {
+        "point": c.point,
+        "methods": [{"name": m.name, "step": m.step,
+                     "abs_error": None if m.kind == "reference" else m.abs_error,
+                     "rel_error": None if m.kind == "reference" else m.rel_error,
+                     "evaluations": m.evaluations, "seconds": m.seconds} for m in c.methods],
+        "best": [{"name": name, "step": c.best_step(name)[0],
+                  "rel_error": c.best_step(name)[1]} for name in c.sweep],
+        "targets": [{"what": w, "relative_error": e, "target": t, "met": e <= t}
+                    for w, e, t in verdicts(c)],
+        "skipped": c.skipped,
+        "plots": [{"file": f"{c.name}_{kind}.png", "caption": CAPTIONS[kind]}
+                  for kind in figures],
+    }
+    return data, files
+
+
 def run_compare(args: argparse.Namespace) -> int:
     """Measure, draw, then write the plots and print the report."""
     if (args.spec is None) == (args.expr is None):
         raise SpecError("give either a SPEC (a spec file or built-in example) or --expr")
     if args.at and args.expr is None:
         raise SpecError("--at goes with --expr")
-    try:
-        from codegen import plots as drawing
-    except ImportError:
-        drawing = None
-        if args.plots:
-            raise SpecError("--plots needs matplotlib: pip install 'chainrule[compare]'") from None
-    figures: dict[str, bytes] = {}
     if args.expr is not None:
         from derive.expr import derive_expression, parse_point
 
         report = derive_expression(args.expr, at=parse_point(args.at or []))
         comparison = compare_expression(report, args.seed)
+        figures = {"steps": _drawing().step_plot(comparison)} if args.plots else {}
     else:
-        net = specs.load(args.spec)
-        comparison = compare_network(net, args.seed)
-        if args.plots and len(net.layers) > 1:
-            figures["scaling"] = drawing.scaling_plot(scaling(net, default_widths(net),
-                                                              args.seed))
-    if args.plots:
-        figures = {"steps": drawing.step_plot(comparison), **figures}
+        comparison, figures = measure_network(specs.load(args.spec), args.seed,
+                                              bool(args.plots))
     paths = [Path(args.plots) / f"{comparison.name}_{kind}.png" for kind in figures]
     text = RENDERERS[args.format](comparison, paths)
     for path, data in zip(paths, figures.values(), strict=True):
@@ -158,7 +196,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "and the complex step (with a sweep of steps), and autograd/PyTorch/JAX.")
     p.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
     p.add_argument("--expr", metavar="EXPRESSION", help='a plain expression, e.g. "x**2*cos(x)"')
-    p.add_argument("--at", nargs="+", metavar="NAME=VALUE",
+    p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
                    help="with --expr: the point (default: seeded values in [0.5, 1.5])")
     p.add_argument("--format", choices=sorted(RENDERERS), default="text")
     p.add_argument("--plots", metavar="DIR", help="write the PNG plots into DIR")

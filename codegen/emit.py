@@ -240,9 +240,14 @@ def context(net: Network, spec: str) -> dict[str, object]:
     unpack = {
         "forward": zs + outs + lses,
         "backward": _used(zs + outs + lses, backward_code, always=outs[:-1]) + deltas,
-        "loss": _used(zs + outs + lses, code.loss),
+        "loss": _used(zs + outs + lses, code.loss) + ([deltas[-1]] if code.loss_into else []),
     }
     has_main = net.data is not None
+    if code.residual:
+        loss_comment = (f"The terms are r², r = {code.residual}, built in delta{last} (free "
+                        "until _backward): Σ r² = r · r")
+    else:
+        loss_comment = f"The terms, {code.loss}, built in delta{last} (free until _backward)"
     imports = (["import base64", "import math", "import zlib"]
                if has_main and net.data["x"].size + net.data["y"].size > INLINE_LIMIT
                else ["import math"])
@@ -281,10 +286,13 @@ def context(net: Network, spec: str) -> dict[str, object]:
             [*code.delta, code.q or "", code.loss, *(x for c in code.layers for x in c.output)]),
         "delta": [w for line in code.delta for w in split_call(line, 4)],
         "lse": code.lse,
-        "delta_comment": [*_wrap(f"delta{last} = ∂E/∂z{last} = {code.delta_text}", 90),
+        "delta_comment": [*_wrap(f"delta{last} = scale ∂E/∂z{last}, ∂E/∂z{last} = "
+                                 f"{code.delta_text}", 90),
                           *_wrap(f"({code.delta_rule})", 90)],
         "loss": code.loss,
-        "loss_scale": " / len(Y)" if mean else "",
+        "loss_into": code.loss_into,
+        "residual": code.residual,
+        "loss_comment": _wrap(loss_comment, 90),
         "mean": mean,
         "outputs": net.layers[-1].units,
         "predict": _predict_mode(net),

@@ -2,10 +2,13 @@
 
 Contract: ``network_code(net)`` returns a ``NetworkCode``: for each layer the statement that
 computes its output into ``a{l}`` and (hidden layers) the activation derivative that scales
-``delta{l}``; the statement computing the output delta ``delta{L}`` = ∂E/∂z_L with the
-``reduce_examples`` mean's 1/n folded in; and the expression of the total loss. Every
+``delta{l}``; the statements computing the output delta ``delta{L}`` = scale · ∂E/∂z_L, the
+``reduce_examples`` mean's 1/n and the scalar ``scale`` (1 for the gradient, −ε when training
+steps) folded into one final multiply; and the expression of the total loss. Every
 expression comes from an ``ACTIVATIONS``/``LOSSES`` entry, differentiated and simplified by
-SymPy, vectorised over the outputs and rewritten for float safety before printing; nothing
+SymPy, vectorised over the outputs and rewritten for float safety before printing; the loss
+terms are also printed as statements building them in ``delta{L}`` (whose sum is the
+loss; for terms r², r, summed as r · r) when they fill an (n, K) array; nothing
 here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
 ``z{l}``, ``a{l}``, ``delta{l}``, ``n`` (examples in the batch), and ``lse{L}`` when the output
 layer is a softmax: ln Σ_k exp(z_k) of each row, which its forward statements leave behind so
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 
 from codegen.printer import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
 from derive.activations import get_activation
@@ -34,6 +38,7 @@ class LayerCode:
     output: list[str]
     output_text: str
     derivative: str | None
+    derivative_factors: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class NetworkCode:
     delta_rule: str
     loss: str
     lse: str | None
+    loss_into: list[str] | None = None
+    residual: str | None = None
 
 
 def _arrays(l: int) -> tuple[sp.Symbol, sp.Symbol]:
@@ -69,7 +76,17 @@ def _layer_code(net: Network, l: int) -> LayerCode:
         output=PRINTER.doprint_into(output, str(a), lse=_lse(net, l)),
         output_text=PRINTER.doprint(_named_lse(output, net, l)),
         derivative=None if derivative == 1 else PRINTER.doprint(derivative),
+        derivative_factors=_factors(derivative),
     )
+
+
+def _factors(expr: sp.Expr) -> list[str] | None:
+    """The factors of a product of arrays, printed (multiplied in one at a time, they need
+    no temporary for the product); None unless ``expr`` is such a product."""
+    factors = sp.Mul.make_args(expr)
+    if len(factors) < 2 or any(f.is_Number for f in factors):
+        return None
+    return [PRINTER.doprint(f) for f in factors]
 
 
 def _lse(net: Network, l: int) -> str | None:
@@ -146,6 +163,21 @@ def _total_loss(net: Network, outs, ys, zs, comps) -> sp.Expr:
     return stabilize(sp.factor_terms(terms))
 
 
+def _loss_into(total: sp.Expr, last: int) -> tuple[list[str] | None, str | None]:
+    """Statements building the loss terms in place in ``delta{last}``, which the loss may use
+    until the backward pass fills it, and, when what they build is the r of terms r²
+    (squared error), whose sum is r · r, r printed. None when the terms are not an (n, K) array (one
+    number per row, after a sum over the outputs), which that array cannot hold."""
+    outputs = {sp.Symbol("Y"), *_arrays(last)}
+    if total.has(Rowsum, RowLogSumExp) or not total.free_symbols & outputs:
+        return None, None
+    target = f"delta{last}"
+    if isinstance(total, sp.Pow) and total.exp == 2 and total.base.free_symbols & outputs:
+        if not total.base.is_Atom:
+            return PRINTER.doprint_into(total.base, target), PRINTER.doprint(total.base)
+    return PRINTER.doprint_into(total, target), None
+
+
 def network_code(net: Network) -> NetworkCode:
     """The printed element-wise code of ``net`` (see the module docstring)."""
     last = len(net.layers)
@@ -158,19 +190,33 @@ def network_code(net: Network) -> NetworkCode:
         {ak: a, yk: sp.Symbol("Y"), zk: z} for ak, yk, zk in zip(outs, ys, zs, strict=True)
     ]
     delta, rule, q = _output_delta(net, outs, ys, zs, comps)
+    # The constant factor of δ_L, the mean's 1/n and the caller's scale are one multiply
+    # at the end: δ_L ← (c · scale / n) δ_L, so that training folds −ε into it for free.
+    whole = stabilize(sp.factor_terms(delta))
+    coeff, core = whole.as_independent(*whole.free_symbols, as_Add=False)
+    core = _named_lse(core, net, last)
+    factor = coeff * sp.Symbol("scale")
     if net.loss.reduce_examples == "mean":
-        delta = delta / sp.Symbol("n")
+        delta, factor = delta / sp.Symbol("n"), factor / sp.Symbol("n")
+    num, den = sp.fraction(factor)
+    factor_text = PRINTER.doprint(num)
+    if den != 1:
+        factor_text += f" / {PRINTER.parenthesize(den, PRECEDENCE['Mul'])}"
     delta = stabilize(sp.factor_terms(delta))
     total = _total_loss(net, outs, ys, zs, comps)
     # The forward pass has computed ln Σ_k exp(z_k) of each row of a softmax already.
     delta, total = _named_lse(delta, net, last), _named_lse(total, net, last)
     q = None if q is None else _named_lse(q, net, last)
+    target = f"delta{last}"
+    loss_into, residual = _loss_into(total, last)
     return NetworkCode(
         layers=[_layer_code(net, l) for l in range(1, last + 1)],
         q=None if q is None else PRINTER.doprint(stabilize(sp.factor_terms(q))),
-        delta=PRINTER.doprint_into(delta, f"delta{last}"),
+        delta=[*PRINTER.doprint_into(core, target), f"{target} *= {factor_text}"],
         delta_text=PRINTER.doprint(delta),
         delta_rule=rule,
         loss=PRINTER.doprint(total),
         lse=_lse(net, last),
+        loss_into=loss_into,
+        residual=residual,
     )

@@ -6,7 +6,8 @@ and, with ``--pdf``, compiles each ``.tex`` beside it (``codegen.latex``, in par
 file is rendered before any is written, and written atomically. ``regenerate(directory)``
 remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex`` and ``.pdf``
 — and is what ``python -m codegen.handout_cmd --regenerate`` runs. Bad input raises a
-``ChainruleError`` (one line, exit status 2).
+``ChainruleError`` (one line, exit status 2). ``--compare`` measures the differentiation
+methods (``codegen.compare``) and adds their section and PNG plots to each handout.
 """
 
 from __future__ import annotations
@@ -28,12 +29,22 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "handouts"
 
 
 def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | None = None,
-              exercises: bool = False, markdown: bool = False) -> dict[str, str]:
-    """File name → text for every sheet of every spec in ``names``."""
+              exercises: bool = False, markdown: bool = False,
+              figures: dict[str, bytes] | None = None) -> dict[str, str]:
+    """File name → text for every sheet of every spec in ``names``. With a ``figures`` dict,
+    each handout gains the comparison of differentiation methods, and its plots are added
+    to ``figures`` (file name → PNG bytes)."""
     out: dict[str, str] = {}
     for name in names:
         net = specs.load(name)
-        out.update(files(net, notation, wrt, exercises, markdown, _implementation(net)))
+        comparison = None
+        if figures is not None:
+            from codegen.compare_cmd import handout_data
+
+            comparison, plots = handout_data(net)
+            figures.update(plots)
+        out.update(files(net, notation, wrt, exercises, markdown, _implementation(net),
+                         comparison))
     return out
 
 
@@ -46,19 +57,23 @@ def _implementation(net) -> dict[str, list[str]] | None:
     return implementation(net)
 
 
-def write(texts: dict[str, str], directory: Path, pdf: bool = False) -> list[Path]:
-    """Write the sheets (and compile the ``.tex`` ones, in parallel); return the paths."""
-    written = [write_atomic(directory / name, text) for name, text in texts.items()]
+def write(texts: dict[str, str], directory: Path, pdf: bool = False,
+          figures: dict[str, bytes] | None = None) -> list[Path]:
+    """Write the sheets and ``figures`` (and compile the ``.tex`` ones, in parallel, with the
+    figures beside them); return the paths."""
+    figures = figures or {}
+    written = [write_atomic(directory / name, data) for name, data in figures.items()]
+    written += [write_atomic(directory / name, text) for name, text in texts.items()]
     if pdf:
         jobs = [(text, directory / Path(name).with_suffix(".pdf"))
                 for name, text in texts.items() if name.endswith(".tex")]
         with ThreadPoolExecutor(max_workers=4) as pool:
-            written += list(pool.map(lambda job: _compiled(*job), jobs))
+            written += list(pool.map(lambda job: _compiled(*job, figures), jobs))
     return written
 
 
-def _compiled(tex: str, path: Path) -> Path:
-    compile_pdf(tex, path)
+def _compiled(tex: str, path: Path, figures: dict[str, bytes]) -> Path:
+    compile_pdf(tex, path, files=figures)
     return path
 
 
@@ -75,8 +90,9 @@ def run_handout(args: argparse.Namespace) -> int:
     markdown = args.format == "markdown" or args.markdown
     if markdown and args.pdf:
         raise SpecError("--pdf compiles LaTeX; drop --format markdown")
-    texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown)
-    for path in write(texts, Path(args.output), args.pdf):
+    figures: dict[str, bytes] | None = {} if args.compare else None
+    texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown, figures)
+    for path in write(texts, Path(args.output), args.pdf, figures):
         print(f"wrote {path}")
     return 0
 
@@ -90,13 +106,16 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
     p.add_argument("--all", action="store_true", help="every built-in example")
     p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")
-    p.add_argument("--wrt", nargs="+", metavar="NAME",
+    p.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",
                    help="parameters to derive (default: all up to 9, else one weight and one "
                         "bias per layer)")
     p.add_argument("--exercises", action="store_true",
                    help="also write NAME-questions and NAME-solutions sheets")
     p.add_argument("-o", "--output", default=".", help="directory to write to (default .)")
     p.add_argument("--pdf", action="store_true", help="compile each .tex with pdflatex")
+    p.add_argument("--compare", action="store_true",
+                   help="add the comparison of symbolic, numeric and automatic "
+                        "differentiation, with its plots (needs chainrule[compare])")
     p.add_argument("--format", choices=["latex", "markdown"], default="latex")
     p.add_argument("--markdown", action="store_true", help="same as --format markdown")
     p.set_defaults(func=run_handout)

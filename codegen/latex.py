@@ -41,8 +41,10 @@ def latex_error(log: str) -> str:
     return lines[-1] if lines else "pdflatex failed without a log"
 
 
-def compile_pdf(tex: str, pdf_path: str | Path, timeout: float = TIMEOUT) -> str:
-    """Compile ``tex`` and write ``pdf_path``; return the log (see the module docstring)."""
+def compile_pdf(tex: str, pdf_path: str | Path, timeout: float = TIMEOUT,
+                files: dict[str, bytes] | None = None) -> str:
+    """Compile ``tex`` and write ``pdf_path``; return the log (see the module docstring).
+    ``files`` (name → bytes, e.g. the PNGs it includes) are put beside the source first."""
     pdf_path = Path(pdf_path)
     if shutil.which(COMMAND[0]) is None:
         raise ChainruleError("pdflatex is not installed; install TeX Live or drop --pdf")
@@ -51,6 +53,8 @@ def compile_pdf(tex: str, pdf_path: str | Path, timeout: float = TIMEOUT) -> str
     with tempfile.TemporaryDirectory(prefix="chainrule-tex-") as work:
         source = Path(work) / "handout.tex"
         source.write_text(tex, encoding="utf-8")
+        for name, data in (files or {}).items():
+            (Path(work) / Path(name).name).write_bytes(data)
         try:
             run = subprocess.run([*COMMAND, source.name], cwd=work, env=env, timeout=timeout,
                            stdin=subprocess.DEVNULL, capture_output=True, check=False)

@@ -198,14 +198,15 @@ class NumpyPrinter(StrPrinter):
         text = " * ".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors)
         if den == 1:
             return text
-        return f"{text} / {self.parenthesize(den, PRECEDENCE['Mul'], strict=True)}"
+        # A product below the line keeps its parentheses: a / (2 * n), not a / 2 * n.
+        return f"{text} / {self.parenthesize(den, PRECEDENCE['Mul'])}"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, exp = expr.args
         if exp == sp.Rational(1, 2):
             return f"np.sqrt({self._print(base)})"
         if exp.is_negative:
-            return f"1 / {self.parenthesize(base**-exp, PRECEDENCE['Mul'], strict=True)}"
+            return f"1 / {self.parenthesize(base**-exp, PRECEDENCE['Mul'])}"
         b = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
         e = self.parenthesize(exp, PRECEDENCE["Pow"], strict=True)
         # ruff hugs ** only when both operands are simple (names, numbers).

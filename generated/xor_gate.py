@@ -25,16 +25,16 @@ Backward pass, delta{l} = ∂E/∂z{l} for the batch (n rows):
 The same equations in the spec's rostock notation, as `chainrule derive xor_gate`
 derives them step by step:
 
-    P₁ = XW₁ + t₁
+    P₁ = XW₁ + 𝐭₁
     O₁ = sig(P₁)
-    P₂ = O₁W₂ + t₂
+    P₂ = O₁W₂ + 𝐭₂
     N = sig(P₂)
     Δ₂ = 2(N - Z) ⊙ (N ⊙ (1 - N))
     ∂E/∂W₂ = O₁ᵀΔ₂
-    ∂E/∂t₂ = 1ᵀΔ₂
+    ∂E/∂𝐭₂ = 1ᵀΔ₂
     Δ₁ = Δ₂W₂ᵀ ⊙ (O₁ ⊙ (1 - O₁))
     ∂E/∂W₁ = XᵀΔ₁
-    ∂E/∂t₁ = 1ᵀΔ₁
+    ∂E/∂𝐭₁ = 1ᵀΔ₁
 
 Parameters use the Keras layout: W{l} has shape (inputs, units), b{l} shape (units,) and
 z{l} = a{l-1} @ W{l} + b{l}. params may also hold x_mean and x_scale, the standardisation of
@@ -128,35 +128,46 @@ def _backward(
     Y: np.ndarray,
     work: dict[str, np.ndarray],
     grads: dict[str, np.ndarray],
+    scale: float = 1.0,
 ) -> None:
-    """Write ∂E/∂θ for the batch (X, Y) into grads, after _forward filled work."""
+    """Write scale · ∂E/∂θ for the batch (X, Y) into grads, after _forward filled work.
+
+    The scale rides on delta2, every other delta and gradient being linear in it:
+    train() passes -ε and gets the step's -ε ∇E with no pass over the parameters.
+    """
     a1 = work["a1"]
     a2 = work["a2"]
     delta1 = work["delta1"]
     delta2 = work["delta2"]
-    # delta2 = ∂E/∂z2 = 2 * a2 * (1 - a2) * (a2 - Y)
+    # delta2 = scale ∂E/∂z2, ∂E/∂z2 = 2 * a2 * (1 - a2) * (a2 - Y)
     # (∂E/∂a ⊙ sigmoid'(z))
     np.subtract(1, a2, out=delta2)
     delta2 *= a2
     delta2 *= a2 - Y
-    delta2 *= 2
+    delta2 *= 2 * scale
     # ∂E/∂W2 = a1ᵀ delta2
     np.matmul(a1.T, delta2, out=grads["W2"])
     # ∂E/∂b2 = Σ_rows delta2
     delta2.sum(axis=0, out=grads["b2"])
     # delta1 = (delta2 W2ᵀ) ⊙ f'(z1)
     np.matmul(delta2, p["W2"].T, out=delta1)
-    delta1 *= a1 * (1 - a1)  # sigmoid'
+    # sigmoid' = a1 * (1 - a1), a factor at a time
+    delta1 *= a1
+    delta1 *= 1 - a1
     # ∂E/∂W1 = Xᵀ delta1
     np.matmul(X.T, delta1, out=grads["W1"])
     # ∂E/∂b1 = Σ_rows delta1
     delta1.sum(axis=0, out=grads["b1"])
 
 
-def _loss(work: dict[str, np.ndarray], Y: np.ndarray) -> np.ndarray:
-    """E of the batch whose forward pass fills work, a NumPy scalar."""
+def _loss_sum(work: dict[str, np.ndarray], Y: np.ndarray) -> np.ndarray:
+    """Σ_rows Σ_cols of the loss terms of the batch whose forward pass fills work: E."""
     a2 = work["a2"]
-    return ((a2 - Y) ** 2).sum()
+    delta2 = work["delta2"]
+    # The terms are r², r = a2 - Y, built in delta2 (free until _backward): Σ r² = r · r
+    np.subtract(a2, Y, out=delta2)
+    residual = delta2.ravel()
+    return np.dot(residual, residual)  # not np.vdot, which would conjugate a complex step
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -172,7 +183,7 @@ def loss(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
     X = _inputs(params, X)
     work = _scratch(len(X), np.result_type(X, *(params[key] for key in SHAPES)))
     _forward(params, X, work)
-    return _loss(work, np.asarray(Y, dtype=DTYPE)).item()
+    return _loss_sum(work, np.asarray(Y, dtype=DTYPE)).item()
 
 
 def gradients(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> dict:
@@ -193,6 +204,50 @@ def _views(flat: np.ndarray) -> dict[str, np.ndarray]:
         views[key] = flat[start:stop].reshape(shape)
         start = stop
     return views
+
+
+# train()'s work arrays, kept from one call to the next by the shapes they fit (see train).
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _plan(X: np.ndarray, Y: np.ndarray, batch: int, shuffle: bool, by_batch: bool) -> tuple:
+    """What train() allocates for (X, Y) in batches of that many rows.
+
+    The flat gradient, its views by name and the velocity; the copy of X and Y that shuffled
+    rows go into (None unless the rows are shuffled as one copy); and each batch: its rows,
+    the arrays holding its X and Y (None while unshuffled: train() takes views of X and Y),
+    and its work arrays; and the seeded generators that _generator keeps.
+    """
+    n = len(X)
+    work = {m: _scratch(m) for m in {batch, n % batch or batch}}
+    copy = shuffle and not by_batch
+    Xe, Ye = (np.empty_like(X), np.empty_like(Y)) if copy else (None, None)
+    buffers = {
+        m: (np.empty((m, X.shape[1]), DTYPE), np.empty((m, Y.shape[1]), DTYPE))
+        for m in work
+        if by_batch
+    }
+    batches = []
+    for start in range(0, n, batch):
+        rows, m = slice(start, start + batch), min(batch, n - start)
+        xy = buffers[m] if by_batch else (Xe[rows], Ye[rows]) if copy else (None, None)
+        batches.append((rows, *xy, work[m]))
+    grad = np.empty(SIZE, DTYPE)
+    return grad, _views(grad), np.empty(SIZE, DTYPE), Xe, Ye, batches, {}
+
+
+def _generator(seed: int, kept: dict) -> np.random.Generator:
+    """np.random.default_rng(seed); for a whole-number seed, the one kept from the last call
+    with that seed put back in its seeded state, which is quicker than seeding anew."""
+    if not isinstance(seed, int):
+        return np.random.default_rng(seed)
+    if seed not in kept:
+        kept.clear()  # one seed's generator at most
+        rng = np.random.default_rng(seed)
+        kept[seed] = rng, rng.bit_generator.state
+    rng, state = kept[seed]
+    rng.bit_generator.state = state
+    return rng
 
 
 def train(
@@ -226,57 +281,57 @@ def train(
         std = X.std(axis=0)
         stats = {"x_mean": X.mean(axis=0), "x_scale": np.where(std > 0, std, 1.0)}
     X, Y = _inputs(stats, X), np.asarray(Y, dtype=DTYPE)
-    theta, grad, velocity = np.zeros(SIZE, DTYPE), np.zeros(SIZE, DTYPE), np.zeros(SIZE, DTYPE)
-    p, grads = _views(theta), _views(grad)
-    for key in SHAPES:
-        p[key][...] = params[key]
     n = len(X)
     batch = n if batch_size is None else min(batch_size, n)
-    work = {m: _scratch(m) for m in {batch, n % batch or batch}}
     shuffle = shuffle and batch < n
     # Shuffled rows are gathered into a copy of X and Y once an epoch while it fits in cache
     # (two calls an epoch); a larger copy would stream through memory twice, so its rows are
-    # gathered batch by batch instead, into buffers that stay in cache.
+    # gathered batch by batch instead, into buffers that stay in cache. The row numbers are a
+    # permutation, never out of range: mode="clip" spares np.take the bounds check's
+    # temporary copy (it gathers at twice the speed).
     by_batch = shuffle and X.nbytes + Y.nbytes > 2**23
-    Xe, Ye = (np.empty_like(X), np.empty_like(Y)) if shuffle and not by_batch else (X, Y)
-    buffers = {
-        m: (np.empty((m, X.shape[1]), DTYPE), np.empty((m, Y.shape[1]), DTYPE))
-        for m in work
-        if by_batch
-    }
-    # Each batch: its rows, the arrays holding them, and its work arrays.
-    batches = []
-    for start in range(0, n, batch):
-        rows, m = slice(start, start + batch), min(batch, n - start)
-        batches.append((rows, *(buffers[m] if by_batch else (Xe[rows], Ye[rows])), work[m]))
-    rng = np.random.default_rng(seed)
+    # The work arrays of the last call with these shapes, taken out of _PLANS while in use
+    # (a nested or concurrent call makes its own), else new ones.
+    shapes = (X.shape, Y.shape, batch, shuffle, by_batch)
+    plan = _PLANS.pop(shapes, None) or _plan(X, Y, batch, shuffle, by_batch)
+    grad, grads, velocity, Xe, Ye, batches, generators = plan
+    if not shuffle:
+        batches = [(rows, X[rows], Y[rows], work_b) for rows, _, _, work_b in batches]
+    theta = np.empty(SIZE, DTYPE)
+    p = _views(theta)
+    for key in SHAPES:
+        p[key][...] = params[key]
+    velocity[...] = 0
+    rng = _generator(seed, generators) if shuffle else None
     history: dict[str, list[float]] = {"loss": []}
     for epoch in range(1, epochs + 1):
         if shuffle:
             order = rng.permutation(n)
         if shuffle and not by_batch:
-            np.take(X, order, axis=0, out=Xe)
-            np.take(Y, order, axis=0, out=Ye)
+            np.take(X, order, axis=0, out=Xe, mode="clip")
+            np.take(Y, order, axis=0, out=Ye, mode="clip")
         total = 0.0
         for rows, Xb, Yb, work_b in batches:
             if by_batch:
-                np.take(X, order[rows], axis=0, out=Xb)
-                np.take(Y, order[rows], axis=0, out=Yb)
+                np.take(X, order[rows], axis=0, out=Xb, mode="clip")
+                np.take(Y, order[rows], axis=0, out=Yb, mode="clip")
             _forward(p, Xb, work_b)
-            total += _loss(work_b, Yb)
-            _backward(p, Xb, Yb, work_b, grads)
+            total += _loss_sum(work_b, Yb)
+            # grad ← -ε ∇E: the rate rides on the output delta, see _backward.
+            _backward(p, Xb, Yb, work_b, grads, -learning_rate)
             if clip_norm is not None:
-                norm = math.sqrt(grad @ grad)
-                if norm > clip_norm:
-                    grad *= clip_norm / norm
-            # velocity holds the step ε v: ε v ← m ε v - ε ∇E, θ ← θ + ε v, with no temporary.
+                norm = math.sqrt(grad @ grad)  # ε |∇E|
+                if norm > learning_rate * clip_norm:
+                    grad *= learning_rate * clip_norm / norm
+            # velocity holds the step ε v: ε v ← m ε v - ε ∇E, θ ← θ + ε v, in three passes.
             velocity *= momentum
-            grad *= learning_rate
-            velocity -= grad
+            velocity += grad
             theta += velocity
         history["loss"].append(float(total))
         if callback is not None:
             callback(epoch, history["loss"][-1], {**p, **stats})
+    _PLANS.clear()  # only the last shapes' arrays are kept
+    _PLANS[shapes] = plan
     return {**p, **stats}, history
 
 

@@ -91,3 +91,25 @@ def test_bad_input_is_one_line_and_writes_nothing(run, tmp_path, args, message):
     status, out, err = run(*args, "--plots", str(tmp_path / "plots"))
     assert status == 2 and out == "" and err.count("\n") == 1 and message in err
     assert not (tmp_path / "plots").exists()
+
+
+def test_handout_gains_the_comparison_and_compiles(run, tmp_path):
+    status, _, err = run("handout", "or_gate", "--compare", "--pdf", "-o", str(tmp_path))
+    assert status == 0, err
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {"or_gate.tex", "or_gate.pdf", "or_gate_steps.png", "or_gate_scaling.png"}
+    tex = (tmp_path / "or_gate.tex").read_text()
+    assert r"\section*{Symbolic, numeric and automatic differentiation compared}" in tex
+    assert r"\includegraphics[width=0.8\linewidth]{or_gate_steps.png}" in tex
+    assert tex.count(" meets the target") == 4 and "misses" not in tex
+    assert (tmp_path / "or_gate.pdf").read_bytes().startswith(b"%PDF")
+    status, _, err = run("handout", "or_gate", "--compare", "--markdown", "-o", str(tmp_path))
+    md = (tmp_path / "or_gate.md").read_text()
+    assert status == 0 and "](or_gate_scaling.png)" in md and "| autograd |" in md
+
+
+def test_handout_without_compare_has_no_comparison(run, tmp_path):
+    assert run("handout", "or_gate", "-o", str(tmp_path))[0] == 0
+    tex = (tmp_path / "or_gate.tex").read_text()
+    assert "compared" not in tex and "graphicx" not in tex
+    assert {p.name for p in tmp_path.iterdir()} == {"or_gate.tex"}

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import sympy as sp
 
-from derive import expr as ex
+from derive import graph
 from derive.errors import SpecError, VerificationError
 from derive.expr import derive_expression, parse_point
 from derive.render.graph import render_expression
@@ -45,7 +45,7 @@ def test_unnamed_output_and_names_that_do_not_clash():
     "x**y + (x - y)/(x + 1)", "-x*x + cos(x)*sin(x)", "(x + 1)**-2 + 0.5*x",
 ])
 def test_every_rule_agrees_with_sympy(text):
-    variables = ex.build_graph(text)[1]
+    variables = graph.build_graph(text)[1]
     report = derive_expression(text, at={v.name: 0.7 + 0.1 * i for i, v in enumerate(variables)})
     full = report.written_out(report.expression)
     for g in report.gradients:
@@ -54,9 +54,9 @@ def test_every_rule_agrees_with_sympy(text):
 
 
 def test_a_wrong_rule_is_caught(monkeypatch):
-    wrong = ex.Operation("trigonometric", "sin' = sin", sp.sin,
+    wrong = graph.Operation("trigonometric", "sin' = sin", sp.sin,
                          lambda ops, out: (sp.sin(ops[0]),))
-    monkeypatch.setitem(ex.OPERATIONS, "sin", wrong)
+    monkeypatch.setitem(graph.OPERATIONS, "sin", wrong)
     with pytest.raises(VerificationError):
         derive_expression("sin(x)*x")
 
@@ -113,7 +113,7 @@ WRAPPER = r"""\documentclass{article}
 
 @pytest.mark.parametrize("text", ["e = (a + b)*(b + 1)", "x**2*cos(x) + sigmoid(x)/x"])
 def test_latex_compiles(tmp_path, text):
-    report = derive_expression(text, at={v.name: 0.5 for v in ex.build_graph(text)[1]})
+    report = derive_expression(text, at={v.name: 0.5 for v in graph.build_graph(text)[1]})
     (tmp_path / "fragment.tex").write_text(render_expression(report, "latex"))
     (tmp_path / "doc.tex").write_text(WRAPPER)
     done = subprocess.run(["pdflatex", "-no-shell-escape", "-halt-on-error",

@@ -81,10 +81,13 @@ def _table(net: Network) -> tuple[list[dict], int, int]:
 
 def context(net: Network, notation: str | None = None, wrt: list[str] | None = None,
             sheet: str = "handout", markdown: bool = False,
-            implementation: dict[str, list[str]] | None = None) -> dict:
+            implementation: dict[str, list[str]] | None = None,
+            comparison: dict | None = None) -> dict:
     """Everything the templates lay out, as strings, lists and numbers. ``implementation``
     maps delta-form equations (``Z1``, ``D2``, ``W2``, …) to the generated module's lines
-    that compute them; the handout sets them side by side."""
+    that compute them; the handout sets them side by side. ``comparison`` holds measured
+    numbers of differentiation methods (see ``_compare_context``); the handout (not the
+    exercise sheets) gains a section laying them out."""
     shown, full = reports(net, notation, wrt)
     m = shown.model
     layout = sec.Layout(width=110.0 if markdown else 80.0, markdown=markdown)
@@ -127,9 +130,49 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "derivations": derivations, "all_params": len(shown.derivations) == net.n_params,
         "delta": sec.delta_rows(shown, layout),
         "code": _code_rows(shown, implementation or {}, markdown),
+        "code_scale": any("scale" in line for lines in (implementation or {}).values()
+                          for line in lines),
         "stable": stable_notes(m), "notes": [text(n) for n in shown.notes],
         "verified": text(_verified(shown)),
         "work": _work_context(full, work, layout, row), "rate": sec.fmt(rate),
+        "compare": _compare_context(comparison, markdown)
+        if comparison and sheet == "handout" else None,
+    }
+
+
+def _sci(value: float, markdown: bool) -> str:
+    """``2.71e-16`` and ``1e-07`` (Markdown) or ``$2.71\\times 10^{-16}$`` and ``$10^{-7}$``
+    (LaTeX)."""
+    mantissa, _, exponent = f"{value:.2e}".partition("e")
+    if markdown:
+        return f"{value:.0e}" if mantissa == "1.00" else f"{value:.2e}"
+    power = f"10^{{{int(exponent)}}}"
+    return f"${power}$" if mantissa == "1.00" else rf"${mantissa}\times {power}$"
+
+
+def _compare_context(data: dict, markdown: bool) -> dict:
+    """Measured numbers laid out as strings. ``data`` is plain data: ``point`` (text);
+    ``methods``, each ``{name, step, abs_error, rel_error, evaluations, seconds}`` (errors
+    None for the reference); ``best``, each ``{name, step, rel_error}``; ``targets``, each
+    ``{what, relative_error, target, met}``; ``skipped`` (names); ``plots``, each
+    ``{file, caption}`` with ``file`` a name beside the sheet."""
+    text = md_text if markdown else tex_text
+    methods = []
+    for m in data["methods"]:
+        step = f" (h = {_sci(m['step'], markdown)})" if m.get("step") else ""
+        errors = ([text("—")] * 2 if m["abs_error"] is None else
+                  [_sci(m["abs_error"], markdown), _sci(m["rel_error"], markdown)])
+        methods.append([text(m["name"]) + step, *errors, text(m["evaluations"]),
+                        f"{m['seconds'] * 1e3:.3f}"])
+    return {
+        "point": text(data["point"]), "methods": methods,
+        "best": [{"name": text(b["name"]), "step": _sci(b["step"], markdown),
+                  "error": _sci(b["rel_error"], markdown)} for b in data["best"]],
+        "targets": [{"what": text(t["what"]), "error": _sci(t["relative_error"], markdown),
+                     "target": _sci(t["target"], markdown), "met": t["met"]}
+                    for t in data["targets"]],
+        "skipped": text(", ".join(data["skipped"])),
+        "plots": [{"file": p["file"], "caption": text(p["caption"])} for p in data["plots"]],
     }
 
 
@@ -177,22 +220,26 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
 
 def render(net: Network, notation: str | None = None, wrt: list[str] | None = None,
            sheet: str = "handout", markdown: bool = False,
-           implementation: dict[str, list[str]] | None = None) -> str:
+           implementation: dict[str, list[str]] | None = None,
+           comparison: dict | None = None) -> str:
     """One sheet as LaTeX (or Markdown); see the module docstring."""
     if sheet not in SHEETS:
         raise ValueError(f"sheet must be one of {SHEETS}")
     template = ENV.get_template("handout.md.j2" if markdown else "handout.tex.j2")
-    return template.render(**context(net, notation, wrt, sheet, markdown, implementation))
+    return template.render(**context(net, notation, wrt, sheet, markdown, implementation,
+                                     comparison))
 
 
 def files(net: Network, notation: str | None = None, wrt: list[str] | None = None,
           exercises: bool = False, markdown: bool = False,
-          implementation: dict[str, list[str]] | None = None) -> dict[str, str]:
+          implementation: dict[str, list[str]] | None = None,
+          comparison: dict | None = None) -> dict[str, str]:
     """File name → text of the handout (and, with ``exercises``, its two exercise sheets)."""
     suffix = ".md" if markdown else ".tex"
     sheets = SHEETS if exercises else SHEETS[:1]
     return {net.name + ("" if s == "handout" else f"-{s}") + suffix:
-            render(net, notation, wrt, s, markdown, implementation) for s in sheets}
+            render(net, notation, wrt, s, markdown, implementation, comparison)
+            for s in sheets}
 
 
 # --- Jupyter -----------------------------------------------------------------------------
