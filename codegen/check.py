@@ -73,6 +73,10 @@ class CheckReport:
         return "\n".join(lines)
 
 
+# What check_module uses of a module: its pinned API and two constants.
+API = ("init_params", "loss", "gradients", "DTYPE", "LAYER_UNITS")
+
+
 def load_module(target: str | Path) -> tuple[types.ModuleType, str]:
     """The module behind ``target``: a generated .py file, or rendered fresh from a spec."""
     path = Path(target)
@@ -81,7 +85,15 @@ def load_module(target: str | Path) -> tuple[types.ModuleType, str]:
             raise SpecError(f"module {str(target)!r} not found")
         spec = importlib.util.spec_from_file_location(f"chainrule_check_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except (Exception, SystemExit) as exc:  # the module's own code failed or exited
+            raise SpecError(f"importing {path} failed ({type(exc).__name__}: {exc}); give a "
+                            "module that chainrule codegen wrote") from None
+        missing = [name for name in API if not hasattr(module, name)]
+        if missing:
+            raise SpecError(f"{path} is not a chainrule module: it lacks "
+                            f"{', '.join(missing)}; give one that chainrule codegen wrote")
         return module, str(path)
     net = specs.load(target)
     return module_from_source(render(net, str(target)), net.name), str(target)
@@ -126,6 +138,10 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
     if n_out > 1:
         Y /= Y.sum(axis=1, keepdims=True)
     grads = module.gradients(params, X, Y)
+    wrong = [k for k in params if k not in grads or np.shape(grads[k]) != params[k].shape]
+    if wrong:
+        raise SpecError(f"{target}: gradients() gives no gradient of the right shape for "
+                        f"{', '.join(wrong)}")
     floor = 1e-4 * max(1.0, abs(module.loss(params, X, Y)))
     dtype = np.dtype(module.DTYPE)
     report = CheckReport(target, central_tolerance=CENTRAL_TOLERANCE[dtype])

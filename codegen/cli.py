@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from derive.derivation import DEFAULT_MAX_PARAMS
 from derive.errors import ChainruleError, SpecError
 from derive.notation import NOTATIONS
@@ -98,18 +100,25 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         params = net.parameters(seed=0)
     x, y = _json_arg(args.x, "x"), _json_arg(args.y, "y")
-    if x is None or y is None:
+    if (x is None) != (y is None):
+        raise SpecError("give --x and --y together (or neither, for the spec's own data)")
+    if x is None:
         if net.data is None:
             raise SpecError(f"{net.name} carries no data; give --x and --y")
-        x = net.data["x"] if x is None else x
-        y = net.data["y"] if y is None else y
-    result = evaluate(net, params, x, y)
+        x, y = net.data["x"], net.data["y"]
+    with np.errstate(all="ignore"):  # a non-finite result is refused below, in one line
+        result = evaluate(net, params, x, y)
     payload = {
         "output": result["output"].tolist(),
         "loss": result["loss"],
         "gradients": {k: v.tolist() for k, v in result["gradients"].items()},
     }
-    sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    try:
+        text = json.dumps(payload, indent=2, allow_nan=False)
+    except ValueError:  # JSON has no inf or NaN
+        raise SpecError("the loss or a gradient is not finite in float64 at these parameters "
+                        "and data (see the limits in docs/spec.md)") from None
+    sys.stdout.write(text + "\n")
     return 0
 
 

@@ -257,7 +257,7 @@ def differences(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, method
 
 EVALUATIONS = {"forward difference": lambda n: f"{n + 1} losses",
                "central difference": lambda n: f"{2 * n} losses",
-               "complex step": lambda n: f"{n} complex losses"}
+               "complex step": lambda n: f"{n} complex loss{'es' if n != 1 else ''}"}
 
 
 def _numeric(f, theta: np.ndarray, comparison: Comparison, reference: np.ndarray,

@@ -45,6 +45,10 @@ def verdicts(c: Comparison) -> list[tuple[str, float, float]]:
     return rows
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _table(c: Comparison) -> list[list[str]]:
     rows = [["method", "max abs error", "relative error", "loss evaluations", "time/gradient"]]
     for m in c.methods:
@@ -75,7 +79,7 @@ def render_text(c: Comparison, plots: list[Path]) -> str:
     """A terminal table and the verdicts."""
     table = _table(c)
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-    out = [f"{c.name}: {c.n_params} parameters; point: {c.point}", ""]
+    out = [f"{c.name}: {_count(c.n_params, 'parameter')}; point: {c.point}", ""]
     out += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
             for r in table]
     out += ["", *_lines(c)] + [f"plot: {p}" for p in plots]
@@ -86,7 +90,7 @@ def render_markdown(c: Comparison, plots: list[Path]) -> str:
     """A Markdown report with the table, the verdicts and the plots embedded."""
     table = _table(c)
     out = [f"# Differentiation methods compared: {c.name}", "",
-           f"{c.n_params} parameters; point: {c.point}.", "",
+           f"{_count(c.n_params, 'parameter')}; point: {c.point}.", "",
            "| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
     out += ["| " + " | ".join(r) + " |" for r in table[1:]]
     out += [""] + [f"- {line}" for line in _lines(c)]

@@ -77,6 +77,15 @@ def training_settings(net: Network) -> dict[str, object]:
             raise SpecError(f"training {key} must be a number")
         if value is not None and value < 0:
             raise SpecError(f"training {key} must not be negative")
+    for key in ("shuffle", "standardize"):
+        if not isinstance(settings[key], bool):
+            raise SpecError(f"training {key} must be true or false")
+    for key in ("epochs", "batch_size", "print_every"):
+        value = settings[key]
+        if value is not None and (value < 1 or value != int(value)):
+            raise SpecError(f"training {key} must be a whole number of at least 1")
+    if not 0 <= settings["momentum"] < 1:
+        raise SpecError("training momentum must be at least 0 and below 1")
     if settings["print_every"] is None:
         settings["print_every"] = max(1, settings["epochs"] // 10)
     return settings

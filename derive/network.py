@@ -26,14 +26,15 @@ IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 INPUT_FUNCTIONS = ("weighted_sum", "squared_distance")
 
 
-def check_name(name: object, what: str) -> str:
-    """Return ``name`` if it is a safe identifier for Python, SymPy and LaTeX; else raise."""
+def check_name(name: object, what: str, symbol: bool = True) -> str:
+    """Return ``name`` if it is a safe identifier for Python, SymPy and LaTeX; else raise.
+    A name that never becomes a symbol (``symbol=False``: a network's) may shadow SymPy's."""
     if not isinstance(name, str) or not IDENTIFIER.match(name):
         raise SpecError(
             f"{what} name {name!r} is not an identifier; use a letter followed by up to 31 "
             "letters, digits or underscores"
         )
-    if keyword.iskeyword(name) or hasattr(sp, name) or name.startswith("_"):
+    if keyword.iskeyword(name) or (symbol and hasattr(sp, name)):
         raise SpecError(f"{what} name {name!r} is reserved by Python or SymPy; choose another")
     return name
 
@@ -91,8 +92,18 @@ def to_rational(value: object, what: str) -> sp.Rational:
     return result
 
 
+def _has_bool(value: object) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return True
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return False
+
+
 def as_matrix(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
     """A finite float64 array of exactly ``shape`` from nested lists; else a ``SpecError``."""
+    if _has_bool(value):  # NumPy would read true as 1.0
+        raise SpecError(f"{what} must be numbers, not true or false")
     try:
         array = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -126,7 +137,7 @@ class Network:
     training: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        check_name(self.name, "network")
+        check_name(self.name, "network", symbol=False)
         if isinstance(self.inputs, bool):
             raise SpecError("inputs must be a count or a list of names")
         if isinstance(self.inputs, int):

@@ -162,12 +162,13 @@ class Rostock(Notation):
     def matrices(self, net):
         names = {"X": Name("X", "X", "X"), "Y": Name("Z", "Z", "Z"), "A0": Name("X", "X", "X")}
         for l in range(1, len(net.layers) + 1):
-            # The bias vector is bold: plain t_1 is already hidden unit 1's scalar bias.
+            # Layers are counted in superscripts and the bias vector is bold: a subscript
+            # already names one unit (t_2 is hidden unit 2's bias, not layer 2's vector).
             for key, latex, text in (("W", "W", "W"), ("b", r"\mathbf{t}", "𝐭"), ("Z", "P", "P"),
                                      ("A", "O", "O"), ("D", r"\Delta", "Δ")):
                 ident = "t" if key == "b" else text
-                names[f"{key}{l}"] = Name(f"{ident}{l}", f"{latex}_{{{l}}}",
-                                          f"{text}{l}".translate(SUB))
+                names[f"{key}{l}"] = Name(f"{ident}{l}", f"{latex}^{{({l})}}",
+                                          text + f"⁽{l}⁾".translate(SUP))
         names[f"A{len(net.layers)}"] = Name("N", r"\mathcal{N}", "N")
         return names
 

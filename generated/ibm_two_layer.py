@@ -263,6 +263,8 @@ def train(
     over all of (X, Y) accumulated batch by batch as the epoch runs (as Keras reports it,
     without a second forward pass); callback(epoch, loss, params) follows each epoch.
     """
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, or None for all rows; got {batch_size}")
     stats = {key: params[key] for key in ("x_mean", "x_scale") if key in params}
     if standardize and not stats:
         X = np.asarray(X, dtype=DTYPE)

@@ -25,16 +25,16 @@ Backward pass, delta{l} = ∂E/∂z{l} for the batch (n rows):
 The same equations in the spec's rostock notation, as `chainrule derive xor_gate`
 derives them step by step:
 
-    P₁ = XW₁ + 𝐭₁
-    O₁ = sig(P₁)
-    P₂ = O₁W₂ + 𝐭₂
-    N = sig(P₂)
-    Δ₂ = 2(N - Z) ⊙ (N ⊙ (1 - N))
-    ∂E/∂W₂ = O₁ᵀΔ₂
-    ∂E/∂𝐭₂ = 1ᵀΔ₂
-    Δ₁ = Δ₂W₂ᵀ ⊙ (O₁ ⊙ (1 - O₁))
-    ∂E/∂W₁ = XᵀΔ₁
-    ∂E/∂𝐭₁ = 1ᵀΔ₁
+    P⁽¹⁾ = XW⁽¹⁾ + 𝐭⁽¹⁾
+    O⁽¹⁾ = sig(P⁽¹⁾)
+    P⁽²⁾ = O⁽¹⁾W⁽²⁾ + 𝐭⁽²⁾
+    N = sig(P⁽²⁾)
+    Δ⁽²⁾ = 2(N - Z) ⊙ (N ⊙ (1 - N))
+    ∂E/∂W⁽²⁾ = O⁽¹⁾ᵀΔ⁽²⁾
+    ∂E/∂𝐭⁽²⁾ = 1ᵀΔ⁽²⁾
+    Δ⁽¹⁾ = Δ⁽²⁾W⁽²⁾ᵀ ⊙ (O⁽¹⁾ ⊙ (1 - O⁽¹⁾))
+    ∂E/∂W⁽¹⁾ = XᵀΔ⁽¹⁾
+    ∂E/∂𝐭⁽¹⁾ = 1ᵀΔ⁽¹⁾
 
 Parameters use the Keras layout: W{l} has shape (inputs, units), b{l} shape (units,) and
 z{l} = a{l-1} @ W{l} + b{l}. params may also hold x_mean and x_scale, the standardisation of
@@ -275,6 +275,8 @@ def train(
     over all of (X, Y) accumulated batch by batch as the epoch runs (as Keras reports it,
     without a second forward pass); callback(epoch, loss, params) follows each epoch.
     """
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, or None for all rows; got {batch_size}")
     stats = {key: params[key] for key in ("x_mean", "x_scale") if key in params}
     if standardize and not stats:
         X = np.asarray(X, dtype=DTYPE)

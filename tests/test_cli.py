@@ -49,6 +49,9 @@ def test_eval_reports_loss_and_gradients(run, tmp_path):
     (["eval", "not_gate", "--x", "[[1, 2]]", "--y", "[[0]]"], "shape"),
     (["eval", "not_gate", "--x", "[[\"a\"]]", "--y", "[[0]]"], "numbers"),
     (["eval", "not_gate", "--x", "[[1]", "--y", "[[0]]"], "JSON"),
+    (["eval", "not_gate", "--x", "[[true]]", "--y", "[[0]]"], "not true or false"),
+    (["eval", "or_gate", "--x", "[[1, 0]]"], "--x and --y together"),
+    (["derive", "--expr", "x**2", "--at", "x=1,y"], "NAME=VALUE"),
 ])
 def test_bad_input_is_one_line_and_status_2(run, args, message):
     status, out, err = run(*args)
@@ -102,3 +105,20 @@ def test_json_spec_file_and_python_api_agree(run, tmp_path):
     from_api = json.loads(render_json(build(net, wrt=["t_1"])))[0]["result"]
     assert status == 0 and from_file == from_api
     assert from_api == "2*(N_xy - z)*(N_xy*(1 - N_xy))*w_1z*(o_1*(1 - o_1))"
+
+
+@pytest.mark.parametrize("stem", ["test", "series", "gamma", "plot"])
+def test_a_spec_file_may_have_any_identifier_as_its_name(run, tmp_path, stem):
+    path = tmp_path / f"{stem}.toml"
+    path.write_text('inputs = ["x"]\nlayers = [{units = 1, activation = "sigmoid"}]\n')
+    status, out, err = run("derive", str(path))
+    assert status == 0 and out.startswith(f"{stem}: 1 → 1") and err == ""
+
+
+def test_eval_refuses_a_result_json_cannot_hold(run, tmp_path):
+    path = tmp_path / "hs.toml"
+    path.write_text('inputs = 1\nlayers = [{units = 2, activation = "softplus"}]\n'
+                    'loss = "hellinger"\nparams = {W1 = [[-1e4, 1]], b1 = [0, 0]}\n'
+                    "data = {x = [[1]], y = [[1, 0]]}\n")
+    status, out, err = run("eval", str(path))
+    assert status == 2 and out == "" and err.count("\n") == 1 and "not finite" in err

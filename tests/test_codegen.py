@@ -155,10 +155,20 @@ def test_float32_on_request():
 
 
 @pytest.mark.parametrize("bad", [{"dtype": "float16"}, {"init": "zeros"},
-                                 {"learning_rate": -1}, {"epochs": 1.5}])
+                                 {"learning_rate": -1}, {"epochs": 1.5}, {"epochs": 0},
+                                 {"epochs": -5}, {"batch_size": 0}, {"batch_size": 2.5},
+                                 {"print_every": 0}, {"momentum": 1}, {"momentum": 5},
+                                 {"standardize": "yes"}, {"shuffle": 1}])
 def test_bad_training_settings_are_spec_errors(bad):
     with pytest.raises(SpecError):
         render(Network(1, [Dense(1, "sigmoid")], training=bad))
+
+
+def test_train_refuses_an_empty_batch():
+    m = module(specs.load("xor_gate"))
+    net = specs.load("xor_gate")
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        m.train(m.init_params(0), net.data["x"], net.data["y"], epochs=1, batch_size=0)
 
 
 @pytest.mark.parametrize("name", ["or_gate", "xor_gate"])

@@ -95,10 +95,9 @@ def test_drawn_networks_pass_the_check(net, seed):
 
 
 # Combinations whose true value overflows (exp of an unbounded square) or whose stable
-# evaluation would need a rewrite of √softplus: documented limits, not tested here.
+# evaluation would need a rewrite of √softplus: the limits docs/spec.md states.
 UNSAFE = {("exponential", a) for a in ("identity", "relu", "softplus")} | {
-    ("hellinger", "softplus"), ("squared_error", "identity"), ("squared_error", "relu"),
-    ("squared_error", "softplus")}
+    ("hellinger", "softplus")}
 
 
 @pytest.mark.parametrize("output,kind", [
@@ -123,3 +122,19 @@ def test_no_overflow_or_nan_at_extreme_inputs(output, kind, hidden):
     assert np.isfinite(value)
     assert all(np.all(np.isfinite(g)) for g in grads.values())
     assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("source, message", [
+    ("x = 1\n", "is not a chainrule module: it lacks init_params"),
+    ("raise SystemExit(0)\n", "importing"),
+    (None, "no gradient of the right shape for b2"),
+])
+def test_check_refuses_what_is_not_a_whole_module(run, tmp_path, source, message):
+    path = tmp_path / "m.py"
+    if source is None:  # a generated module whose gradients() leaves one key out
+        text = (GENERATED / "or_gate.py").read_text()
+        source = text.replace("\n    return grads\n", '\n    grads.pop("b2")\n    return grads\n')
+        assert source != text
+    path.write_text(source)
+    status, out, err = run("check", str(path))
+    assert status == 2 and out == "" and err.count("\n") == 1 and message in err

@@ -101,4 +101,4 @@ def test_ibm_delta_form_in_its_notation():
     text = [equation_text(eq, report.model) for eq in report.equations]
     assert "∂J/∂W₂ = a₂ᵀδ₃" in text
     assert "∂J/∂W₁ = Xᵀδ₂" in text
-    assert "δ₂ = δ₃W₂ᵀ ⊙ (a₂ ⊙ (1 - a₂))" in text
+    assert "δ₂ = δ₃W₂ᵀ ⊙ (a₂ ⊙ (1 − a₂))" in text

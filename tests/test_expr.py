@@ -114,9 +114,31 @@ WRAPPER = r"""\documentclass{article}
 @pytest.mark.parametrize("text", ["e = (a + b)*(b + 1)", "x**2*cos(x) + sigmoid(x)/x"])
 def test_latex_compiles(tmp_path, text):
     report = derive_expression(text, at={v.name: 0.5 for v in graph.build_graph(text)[1]})
-    (tmp_path / "fragment.tex").write_text(render_expression(report, "latex"))
+    fragment = render_expression(report, "latex")
+    assert "Forward mode" in fragment and r"\paragraph{Reverse mode}" in fragment
+    (tmp_path / "fragment.tex").write_text(fragment)
     (tmp_path / "doc.tex").write_text(WRAPPER)
     done = subprocess.run(["pdflatex", "-no-shell-escape", "-halt-on-error",
                            "-interaction=nonstopmode", "doc.tex"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+@pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "json"])
+def test_without_a_point_every_format_prints_the_symbols_alone(run, fmt):
+    status, out, err = run("derive", "--expr", "x**2*cos(x) + sin(x)", "--format", fmt)
+    assert status == 0 and err == "" and "cos" in out
+
+
+def test_values_beyond_float64_are_printed_not_inf(run):
+    status, out, _ = run("derive", "--expr", "(x**64)**64", "--at", "x=2")
+    assert status == 0 and "= 2.13891e+1236" in out and "inf" not in out
+    status, out, _ = run("derive", "--expr", "(x**64)**64", "--at", "x=2", "--format", "json")
+    value = json.loads(out)["gradients"][0]["value"]  # 4096·2^4095, exactly
+    assert value.startswith("2.138908429134136") and value.endswith("e+1236")
+
+
+def test_high_powers_are_checked_at_random_points_not_expanded():
+    report = derive_expression("(a + b + c + d)**16*(a - b)**16", wrt=["a"])
+    assert [g.symbolic for g in report.gradients] == [False]
+    assert report.gradients[0].gap < 1e-35

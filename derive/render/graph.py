@@ -12,6 +12,7 @@ Markdown draws the graph as a Mermaid diagram. Output is deterministic.
 from __future__ import annotations
 
 import json
+import math
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -144,6 +145,9 @@ def _num(value: sp.Expr | None) -> str:
     if value is None:
         return "?"
     x = float(value)
+    if not math.isfinite(x):  # beyond float64, not beyond the 50-digit values
+        mantissa, _, exponent = sp.Float(value, 6).__format__(".5e").partition("e")
+        return f"{float(mantissa):g}e{int(exponent):+d}".replace("-", "−")
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x)).replace("-", "−")
     return f"{x:.6g}".replace("-", "−")
@@ -166,18 +170,41 @@ def _mode_text(report: ExpressionReport, line: ModeLine, top: str, bottom: str,
     """One forward line (∂n/∂v = Σ local·∂o/∂v) or reverse line (∂out/∂n = Σ ∂out/∂p·local)."""
     if reverse:
         symbolic = [f"∂{top}/∂{o}·{tp._factor(d, False)}" for d, o in line.terms]
-        numbers = [_joined([_num(_adjoint(report, o)), _num(report.value(d))], "·")
-                   for d, o in line.terms]
         left = f"∂{top}/∂{line.node}"
     else:
         symbolic = [f"{tp._factor(d, True)}·∂{o}/∂{bottom}" for d, o in line.terms]
-        numbers = [_joined([_num(report.value(d)), _num(_tangent(report, line, o, bottom))],
-                           "·") for d, o in line.terms]
         left = f"∂{line.node}/∂{bottom}"
     out = f"{left} = {' + '.join(symbolic)}"
-    if report.values:
+    if report.values:  # numbers only at a point (--at)
+        if reverse:
+            numbers = [_joined([_num(_adjoint(report, o)), _num(report.value(d))], "·")
+                       for d, o in line.terms]
+        else:
+            numbers = [_joined([_num(report.value(d)), _num(_tangent(report, line, o, bottom))],
+                               "·") for d, o in line.terms]
         numbers = numbers[:1] + [f"({n})" if n.startswith("−") else n for n in numbers[1:]]
         out += f" = {' + '.join(numbers)} = {_num(line.value)}"
+    return out
+
+
+def _mode_tex(report: ExpressionReport, line: ModeLine, top: str, bottom: str,
+              lp: ExprTex, reverse: bool) -> str:
+    """``_mode_text``'s line as an ``align*`` row."""
+    def d(u: str, v: str) -> str:
+        return rf"\frac{{\partial {u}}}{{\partial {v}}}"
+
+    node = lp.doprint(line.node)
+    if reverse:
+        symbolic = [rf"{d(top, lp.doprint(o))} \cdot {lp.doprint(dd)}" for dd, o in line.terms]
+        left = d(top, node)
+    else:
+        symbolic = [rf"{lp.doprint(dd)} \cdot {d(lp.doprint(o), bottom)}" for dd, o in line.terms]
+        left = d(node, bottom)
+    out = f"{left} &= {' + '.join(symbolic)}"
+    if report.values:
+        text = _mode_text(report, line, top, bottom, ExprText(), reverse)
+        numbers = text.split(" = ", 2)[2]  # past "left = symbolic = "
+        out += f" = {numbers.replace('−', '-').replace('·', CDOT)}"
     return out
 
 
@@ -326,7 +353,9 @@ def render_latex(report: ExpressionReport) -> str:
     """A LaTeX fragment (amsmath, tikz + arrows.meta): graph, derivations, path sums."""
     lp = ExprTex()
     text = " ".join(report.text.split())
-    out = [f"% chainrule derive --expr \"{text}\" --format latex",
+    args = "".join(f" --wrt {g.wrt}" for g in report.gradients)
+    args += "".join(f" --at {v}={float(x):g}" for v, x in report.point.items())
+    out = [f"% chainrule derive --expr \"{text}\"{args} --format latex",
            r"% needs \usepackage{amsmath,tikz} and \usetikzlibrary{arrows.meta}",
            r"\paragraph{Computational graph}",
            "\\begin{center}", graph_tikz(report), "\\end{center}",
@@ -334,9 +363,19 @@ def render_latex(report: ExpressionReport) -> str:
            " \\\\\n".join(f"{lp.doprint(n.symbol)} &= {lp.doprint(n.definition)}"
                           for n in report.nodes if n.op != "input"),
            r"\end{align*}"]
+    top = lp.doprint(report.output)
     for g in report.gradients:
         out += [rf"\paragraph{{${lp.doprint(g.derivation.target)}$}}", r"\begin{align*}",
-                " \\\\\n".join(_tex_gradient(report, g, lp)), r"\end{align*}"]
+                " \\\\\n".join(_tex_gradient(report, g, lp)), r"\end{align*}",
+                rf"Forward mode ($\partial n/\partial {lp.doprint(g.wrt)}$ node by node, from "
+                rf"${lp.doprint(g.wrt)}$ up):", r"\begin{align*}",
+                " \\\\\n".join(_mode_tex(report, m, top, lp.doprint(g.wrt), lp, False)
+                               for m in g.forward), r"\end{align*}"]
+    if report.reverse:
+        out += [rf"\paragraph{{Reverse mode}} ($\partial {top}/\partial n$ node by node, from "
+                rf"${top}$ down; one sweep gives every variable):", r"\begin{align*}",
+                " \\\\\n".join(_mode_tex(report, m, top, "", lp, True)
+                               for m in report.reverse), r"\end{align*}"]
     if report.gradients:
         out.append(_verified(report).replace("−", "$-$"))
     return "\n".join(out) + "\n"
@@ -379,8 +418,14 @@ def render_markdown(report: ExpressionReport) -> str:
 
 
 # --- JSON ------------------------------------------------------------------------------------
-def _value(report: ExpressionReport, expr) -> float | None:
-    return float(report.value(expr)) if report.values else None
+def _number(value: sp.Expr) -> float | str:
+    """A float, or beyond float64's range the 17-digit decimal string (JSON has no inf)."""
+    x = float(value)
+    return x if math.isfinite(x) else sp.Float(value, 17).__format__(".16e")
+
+
+def _value(report: ExpressionReport, expr) -> float | str | None:
+    return _number(report.value(expr)) if report.values else None
 
 
 def render_json(report: ExpressionReport) -> str:
@@ -390,7 +435,7 @@ def render_json(report: ExpressionReport) -> str:
 
     def mode(line: ModeLine) -> dict:
         return {"node": line.node.name, "value": None if line.value is None else
-                float(line.value), "terms": [{"local": code(d), "node": o.name}
+                _number(line.value), "terms": [{"local": code(d), "node": o.name}
                                              for d, o in line.terms]}
 
     payload = {
@@ -412,7 +457,7 @@ def render_json(report: ExpressionReport) -> str:
                       for s in g.derivation.steps],
             "result": code(g.derivation.result),
             "in_variables": code(g.in_inputs),
-            "value": None if g.value is None else float(g.value),
+            "value": None if g.value is None else _number(g.value),
             "paths": [{"nodes": [s.name for s in p.nodes],
                        "factors": [code(f) for f in p.factors],
                        "values": [_value(report, f) for f in p.factors]} for p in g.paths],

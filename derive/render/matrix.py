@@ -43,6 +43,10 @@ class _HadamardText(StrPrinter):
     def _print_Add(self, expr, order=None):
         return super()._print_Add(expr, order="none")
 
+    def doprint(self, expr):
+        # Names hold no hyphens: every one printed is a minus, written as the other text is.
+        return super().doprint(expr).replace("-", "−")
+
 
 class _HadamardTex(LatexPrinter):
     def _print_Mul(self, expr):
