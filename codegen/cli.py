@@ -137,7 +137,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("spec", nargs="?",
                    help="a .toml/.json spec file or a built-in example's name")
     p.add_argument("--expr", metavar="EXPRESSION",
-                   help='a plain expression instead of a network, e.g. "e = (a + b)*(b + 1)"')
+                   help='a plain expression instead of a network, e.g. "e = (a + b)*(b + 1)"; '
+                        'one starting with a minus goes as --expr="-x"')
     p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
                    help="with --expr: the point for the path sums, e.g. a=2 b=1")
     p.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",

@@ -199,7 +199,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "digits: the reference; and the generated NumPy module), forward/central differences "
         "and the complex step (with a sweep of steps), and autograd/PyTorch/JAX.")
     p.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
-    p.add_argument("--expr", metavar="EXPRESSION", help='a plain expression, e.g. "x**2*cos(x)"')
+    p.add_argument("--expr", metavar="EXPRESSION",
+                   help='a plain expression, e.g. "x**2*cos(x)"; one starting with a minus goes '
+                        'as --expr="-x"')
     p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
                    help="with --expr: the point (default: seeded values in [0.5, 1.5])")
     p.add_argument("--format", choices=sorted(RENDERERS), default="text")

@@ -323,7 +323,8 @@ class Deriver:
                                 if s in m.definitions})
         delta = lemma.target
         steps.append(Step(lhs, product(delta, Partial(written, param)), "definition",
-                          f"{m.name(delta).text} = ∂E/∂z; z written out"))
+                          f"{m.name(delta).text} = ∂{m.name(E).text}/∂{m.name(arg).text}; "
+                          f"{m.name(arg).text} written out"))
         new, pending, rule, detail = self._sum_step(written, param)
         while pending is not None:
             more, pending, rule, detail = self._sum_step(pending.args[0], param)
