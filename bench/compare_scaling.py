@@ -22,10 +22,15 @@ def main(spec: str = "or_gate") -> None:
     net = load(spec)
     rows = [compare_network(widened(net, w), sweep=False) for w in (2, 8, 32, 128, 512)]
     present = [m for m in METHODS if any(x.name == m for x in rows[0].methods)]
-    print(f"{spec}: milliseconds per full gradient")
-    print(f"{'params':>8}  " + "  ".join(f"{m:>22}" for m in present))
+    print(f"{spec}: milliseconds per full gradient; the ratios are against the generated "
+          "module")
+    ratios = [m for m in present if m != "generated NumPy module"]
+    print(f"{'params':>8}  " + "  ".join(f"{m:>22}" for m in present) + "  "
+          + "  ".join(f"{m.split()[0] + ' ratio':>18}" for m in ratios))
     for c in rows:
+        base = c.method("generated NumPy module").seconds
         cells = [f"{c.method(m).seconds * 1e3:>22.3f}" for m in present]
+        cells += [f"{c.method(m).seconds / base:>18.1f}" for m in ratios]
         print(f"{c.n_params:>8}  " + "  ".join(cells))
 
 
