@@ -40,6 +40,9 @@ class ExprText(StrPrinter):
     def __init__(self) -> None:
         super().__init__({"order": "none"})
 
+    def _print_log(self, expr):  # the natural logarithm, as the courses write it
+        return f"ln({self._print(expr.args[0])})"
+
     def _print_Partial(self, expr):
         u, v = expr.args
         top = self._print(u)
@@ -113,7 +116,7 @@ class ExprTex(LatexPrinter):
     """LaTeX: \\frac{\\partial e}{\\partial b} = d \\cdot \\frac{\\partial c}{\\partial b} + …"""
 
     def __init__(self) -> None:
-        super().__init__({"order": "none", "mul_symbol": "dot"})
+        super().__init__({"order": "none", "mul_symbol": "dot", "ln_notation": True})
 
     def _print_Partial(self, expr, exp=None):
         u, v = expr.args

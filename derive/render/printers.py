@@ -67,6 +67,9 @@ class TextPrinter(StrPrinter):
             bottom = f"({bottom})"
         return f"∂{top}/∂{bottom}"
 
+    def _print_log(self, expr):  # the natural logarithm, written as the courses write it
+        return f"ln({self._print(expr.args[0])})"
+
     def _print_Function(self, expr):
         act = ACTIVATIONS.get(type(expr).__name__)
         if act is not None:
@@ -180,7 +183,7 @@ class TexPrinter(LatexPrinter):
     """LaTeX: \\frac{\\partial E}{\\partial t_{1}} = 2 (\\mathcal{N}_{xy} - z) \\cdot …"""
 
     def __init__(self, model: Model):
-        super().__init__({"order": "none", "mul_symbol": "dot"})
+        super().__init__({"order": "none", "mul_symbol": "dot", "ln_notation": True})
         self.model = model
         self.ordering = _Ordering(model)
 
