@@ -38,11 +38,11 @@ import sympy as sp
 
 from codegen.emit import render
 from codegen.forward import expression_function, loss_function, pack
-from derive import delta as d
 from derive.activations import get_activation
 from derive.errors import SpecError
 from derive.losses import get_loss
 from derive.network import Dense, Network
+from derive.numeric import walk
 
 ROWS = 16
 DIGITS = 50
@@ -145,62 +145,30 @@ def reference_gradients(net: Network, params: dict, X, Y) -> dict[str, np.ndarra
         mpf = np.vectorize(mpmath.mpf, otypes=[object])
         env = {"A0": mpf(X), "Y": mpf(Y), **{k: mpf(v) for k, v in params.items()}}
         n = len(X)
-        grads: dict[str, np.ndarray] = {}
 
-        def rows(fn, *arrays):
-            return np.array([fn(*r) for r in zip(*arrays, strict=True)], dtype=object)
+        def rows(scalar, *arrays):  # one call per row, for functions of a whole row
+            return np.array([scalar(*r) for r in zip(*arrays, strict=True)], dtype=object)
 
-        def ev(node):
-            match node:
-                case d.Mat(key):
-                    return env[key]
-                case d.T(x):
-                    return ev(x).T
-                case d.Prod(a, b):
-                    return np.dot(ev(a), ev(b))
-                case d.Had(a, b):
-                    return ev(a) * ev(b)
-                case d.Plus(a, b):
-                    return ev(a) + ev(b)
-                case d.Sub(a, b):
-                    return ev(a) - ev(b)
-                case d.Scale(factor, x, per_example):
-                    f = mpmath.mpf(sp.Rational(factor).p) / sp.Rational(factor).q
-                    return (f / n if per_example else f) * ev(x)
-                case d.ColSum(x):
-                    return ev(x).sum(axis=0)
-                case d.Fn(name, x):
-                    act, z = get_activation(name), ev(x)
-                    if not act.elementwise:
-                        zs = sp.symbols(f"z0:{z.shape[1]}")
-                        return rows(_mp_scalar([zs], act.define(list(zs))), z)
-                    return np.vectorize(_mp_scalar(_u, act.define(_u)), otypes=[object])(z)
-                case d.Ident(name, z, a):
-                    fn = _mp_scalar((_u, _a), get_activation(name).derivative(_u, _a))
-                    return np.vectorize(fn, otypes=[object])(ev(z), ev(a))
-                case d.DLoss(a):
-                    A = ev(a)
-                    return np.stack([rows(lambda o, y, g=g: g(o, y), A, env["Y"])
-                                     for g in dloss], axis=1)
-                case d.SoftmaxJvp(a, g):
-                    A, G = ev(a), ev(g)
-                    return A * (G - (G * A).sum(axis=1, keepdims=True))
-                case d.SqDist(x, w):
-                    Xv, Wv = ev(x), ev(w)
-                    return ((Xv[:, :, None] - Wv[None, :, :]) ** 2).sum(axis=1)
-                case d.SqDistGradW(x, w, dd):
-                    Xv, Wv, D = ev(x), ev(w), ev(dd)
-                    return 2 * (Wv * D.sum(axis=0) - np.dot(Xv.T, D))
-                case d.SqDistBack(x, w, dd):
-                    Xv, Wv, D = ev(x), ev(w), ev(dd)
-                    return 2 * (Xv * D.sum(axis=1, keepdims=True) - np.dot(D, Wv.T))
-            raise TypeError(f"no mpmath evaluation for {node!r}")
+        def fn(name, z):
+            act = get_activation(name)
+            if not act.elementwise:
+                zs = sp.symbols(f"z0:{z.shape[1]}")
+                return rows(_mp_scalar([zs], act.define(list(zs))), z)
+            return np.vectorize(_mp_scalar(_u, act.define(_u)), otypes=[object])(z)
 
-        for eq in d.delta_form(net):
-            if isinstance(eq.lhs, d.Grad):
-                grads[eq.lhs.key] = ev(eq.rhs)
-            else:
-                env[eq.lhs.key] = ev(eq.rhs)
+        def ident(name, z, a):
+            derivative = _mp_scalar((_u, _a), get_activation(name).derivative(_u, _a))
+            return np.vectorize(derivative, otypes=[object])(z, a)
+
+        def dloss_of(A):
+            return np.stack([rows(lambda o, y, g=g: g(o, y), A, env["Y"]) for g in dloss],
+                            axis=1)
+
+        def number(factor):
+            f = sp.Rational(factor)
+            return mpmath.mpf(f.p) / f.q
+
+        grads = walk(net, env, n, number=number, fn=fn, ident=ident, dloss=dloss_of)
         return {k: np.array(grads[k], dtype=object) for k in params}
 
 

@@ -1,13 +1,14 @@
 """Float64 evaluation of a network's derived formulas: output, loss and every gradient.
 
 Contract: ``evaluate(net, params, X, Y)`` walks the equations of ``derive.delta.delta_form``
-with NumPy — element-wise parts lambdified from the registries' stable SymPy forms — and
-returns ``{"output", "loss", "gradients"}`` for the loss reduced over the given examples.
-Shapes are checked first; a mismatch is a ``SpecError``.
+(``walk``, which any array arithmetic can use) with NumPy — element-wise parts lambdified from
+the registries' stable SymPy forms — and returns ``{"output", "loss", "gradients"}`` for the
+loss reduced over the given examples. Shapes are checked first; a mismatch is a ``SpecError``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -55,6 +56,60 @@ def _loss_functions(spec: LossSpec, outputs: int, fused: bool):
     return value, grads
 
 
+def walk(net: Network, env: dict, n: int, *, number: Callable, fn: Callable,
+         ident: Callable, dloss: Callable) -> dict[str, np.ndarray]:
+    """Evaluate the equations of ``delta_form(net)`` over ``env`` (``A0``, ``Y`` and the
+    parameters, as arrays), filling ``env`` with every ``Z{l}``, ``A{l}``, ``D{l}``; return
+    the gradients by parameter. The arithmetic is the arrays' own (float64, or mpmath objects);
+    what depends on it comes in: ``number(factor)`` a constant, ``fn(name, z)`` an activation,
+    ``ident(name, z, a)`` its derivative, ``dloss(A)`` ∂E/∂a per example."""
+    def ev(node):
+        match node:
+            case d.Mat(key):
+                return env[key]
+            case d.T(x):
+                return ev(x).T
+            case d.Prod(a, b):
+                return ev(a) @ ev(b)
+            case d.Had(a, b):
+                return ev(a) * ev(b)
+            case d.Plus(a, b):
+                return ev(a) + ev(b)
+            case d.Sub(a, b):
+                return ev(a) - ev(b)
+            case d.Scale(factor, x, per_example):
+                return number(factor) / (n if per_example else 1) * ev(x)
+            case d.ColSum(x):
+                return ev(x).sum(axis=0)
+            case d.Fn(name, x):
+                return fn(name, ev(x))
+            case d.Ident(name, z, a):
+                return ident(name, ev(z), ev(a))
+            case d.DLoss(a):
+                return dloss(ev(a))
+            case d.SoftmaxJvp(a, g):
+                A, G = ev(a), ev(g)
+                return A * (G - (G * A).sum(axis=1, keepdims=True))
+            case d.SqDist(x, w):
+                Xv, Wv = ev(x), ev(w)
+                return ((Xv[:, :, None] - Wv[None, :, :]) ** 2).sum(axis=1)
+            case d.SqDistGradW(x, w, dd):
+                Xv, Wv, D = ev(x), ev(w), ev(dd)
+                return 2 * (Wv * D.sum(axis=0) - Xv.T @ D)
+            case d.SqDistBack(x, w, dd):
+                Xv, Wv, D = ev(x), ev(w), ev(dd)
+                return 2 * (Xv * D.sum(axis=1, keepdims=True) - D @ Wv.T)
+        raise TypeError(f"no evaluation for {node!r}")
+
+    grads: dict[str, np.ndarray] = {}
+    for eq in d.delta_form(net):
+        if isinstance(eq.lhs, d.Grad):
+            grads[eq.lhs.key] = ev(eq.rhs)
+        else:
+            env[eq.lhs.key] = ev(eq.rhs)
+    return grads
+
+
 def evaluate(net: Network, params: dict, X, Y) -> dict:
     """Output, loss and gradients (same keys and shapes as ``params``) in float64."""
     shapes = net.param_shapes()
@@ -70,63 +125,24 @@ def evaluate(net: Network, params: dict, X, Y) -> dict:
     if n == 0:
         raise SpecError("x must hold at least one example")
     env: dict[str, np.ndarray] = {"A0": X, "Y": Y, **P}
-    grads: dict[str, np.ndarray] = {}
     out_act = get_activation(net.layers[-1].activation)
     fused = get_loss(net.loss.kind).fused_with == out_act.name
     value, dloss = _loss_functions(net.loss, net.layers[-1].units, fused)
 
-    def ev(node) -> np.ndarray:
-        match node:
-            case d.Mat(key):
-                return env[key]
-            case d.T(x):
-                return ev(x).T
-            case d.Prod(a, b):
-                return ev(a) @ ev(b)
-            case d.Had(a, b):
-                return ev(a) * ev(b)
-            case d.Plus(a, b):
-                return ev(a) + ev(b)
-            case d.Sub(a, b):
-                return ev(a) - ev(b)
-            case d.Scale(factor, x, per_example):
-                return float(factor) / (n if per_example else 1) * ev(x)
-            case d.ColSum(x):
-                return ev(x).sum(axis=0)
-            case d.Fn(name, x):
-                z = ev(x)
-                if not get_activation(name).elementwise:
-                    return _softmax(z)
-                return np.broadcast_to(_elementwise(name)(z), z.shape).astype(np.float64)
-            case d.Ident(name, z, a):
-                zz = ev(z)
-                return np.broadcast_to(_identity(name)(zz, ev(a)), zz.shape).astype(np.float64)
-            case d.DLoss(a):
-                A = ev(a)
-                cols = list(A.T)
-                ys = list(Y.T)
-                return np.stack([np.broadcast_to(g(cols, ys), (n,)) for g in dloss], axis=1)
-            case d.SoftmaxJvp(a, g):
-                A, G = ev(a), ev(g)
-                return A * (G - (G * A).sum(axis=1, keepdims=True))
-            case d.SqDist(x, w):
-                Xv, Wv = ev(x), ev(w)
-                return ((Xv[:, :, None] - Wv[None, :, :]) ** 2).sum(axis=1)
-            case d.SqDistGradW(x, w, dd):
-                Xv, Wv, D = ev(x), ev(w), ev(dd)
-                return 2 * (Wv * D.sum(axis=0) - Xv.T @ D)
-            case d.SqDistBack(x, w, dd):
-                Xv, Wv, D = ev(x), ev(w), ev(dd)
-                return 2 * (Xv * D.sum(axis=1, keepdims=True) - D @ Wv.T)
-        raise TypeError(f"no evaluation for {node!r}")
+    def fn(name: str, z: np.ndarray) -> np.ndarray:
+        if not get_activation(name).elementwise:
+            return _softmax(z)
+        return np.broadcast_to(_elementwise(name)(z), z.shape).astype(np.float64)
+
+    def ident(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(_identity(name)(z, a), z.shape).astype(np.float64)
+
+    def dloss_of(A: np.ndarray) -> np.ndarray:
+        cols, ys = list(A.T), list(Y.T)
+        return np.stack([np.broadcast_to(g(cols, ys), (n,)) for g in dloss], axis=1)
 
     with np.errstate(over="ignore", under="ignore"):
-        for eq in d.delta_form(net):
-            result = ev(eq.rhs)
-            if isinstance(eq.lhs, d.Grad):
-                grads[eq.lhs.key] = result
-            else:
-                env[eq.lhs.key] = result
+        grads = walk(net, env, n, number=float, fn=fn, ident=ident, dloss=dloss_of)
     L = len(net.layers)
     source = env[f"Z{L}"] if fused else env[f"A{L}"]
     per_example = np.broadcast_to(value(list(source.T), list(Y.T)), (n,))
