@@ -1,6 +1,7 @@
 """Spec files (TOML or JSON) and the built-in examples, turned into ``Network`` objects.
 
-Contract: ``load(spec)`` accepts a path to a ``.toml`` or ``.json`` file or the name of a
+Contract: ``load(spec)`` accepts a path to a ``.toml`` or ``.json`` file, a Keras model
+(``.keras``, or ``.json`` holding ``model.to_json()``: see ``derive.keras``) or the name of a
 built-in example (``examples()`` lists them) and returns a validated ``Network``; anything
 wrong raises ``SpecError`` with one line saying what to fix. Keys (unknown ones are errors):
 ``name``, ``description``, ``inputs`` (a count or a list of names), ``targets`` (names),
@@ -19,6 +20,7 @@ import json
 import tomllib
 from pathlib import Path
 
+from derive import keras
 from derive.errors import SpecError
 from derive.network import Network
 
@@ -41,15 +43,15 @@ def examples() -> dict[str, str]:
 def resolve(spec: str | Path) -> Path:
     """The file behind ``spec``: an existing path, or a built-in example's file."""
     path = Path(spec)
-    if path.suffix in {".toml", ".json"} and path.is_file():
+    if path.suffix in {".toml", ".json", ".keras"} and path.is_file():
         return path
     builtin = EXAMPLES_DIR / f"{spec}.toml"
     if isinstance(spec, str) and "/" not in spec and builtin.is_file():
         return builtin
-    if path.suffix in {".toml", ".json"}:
+    if path.suffix in {".toml", ".json", ".keras"}:
         raise SpecError(f"spec file {str(spec)!r} not found")
-    raise SpecError(f"{str(spec)!r} is neither a .toml/.json spec file nor a built-in example; "
-                    "see `chainrule examples`")
+    raise SpecError(f"{str(spec)!r} is neither a .toml/.json spec file, a Keras .keras model "
+                    "nor a built-in example; see `chainrule examples`")
 
 
 def read_table(path: Path) -> dict:
@@ -71,9 +73,13 @@ def read_table(path: Path) -> dict:
 
 
 def load(spec: str | Path) -> Network:
-    """A validated ``Network`` from a spec file or a built-in example's name."""
+    """A validated ``Network`` from a spec file, a Keras model (a ``.keras`` archive or a
+    ``model.to_json()`` file, read by ``derive.keras``) or a built-in example's name."""
     path = resolve(spec)
-    return from_table(read_table(path), base=path.parent, default_name=path.stem)
+    table = keras.read(path) if path.suffix == ".keras" else read_table(path)
+    if path.suffix == ".json" and keras.is_keras_json(table):
+        table = keras.from_config(table, default_name=path.stem.split(".")[0])
+    return from_table(table, base=path.parent, default_name=path.stem)
 
 
 def from_table(table: dict, base: Path | None = None, default_name: str = "network") -> Network:

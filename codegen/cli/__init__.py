@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from codegen.cli import codegen, compare, derive, eval, examples, handout
+from codegen.cli import codegen, compare, derive, eval, examples, handout, import_keras
 from derive.errors import ChainruleError
 
-COMMANDS = (examples, derive, eval, codegen, handout, compare)
+COMMANDS = (examples, derive, eval, codegen, handout, compare, import_keras)
 
 
 def parser() -> argparse.ArgumentParser:
