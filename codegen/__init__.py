@@ -9,4 +9,10 @@
 - ``codegen.latex`` compiles LaTeX safely; ``codegen.files`` writes every output atomically.
 - ``codegen.cli`` is the ``chainrule`` command line, one module per command;
   ``codegen.regenerate`` remakes the committed outputs (``generated/``, ``docs/handouts/``).
+
+The Python API is ``emit_module``, ``check_module`` and ``compare_methods`` (``codegen.api``).
 """
+
+from codegen.api import check_module, compare_methods, emit_module
+
+__all__ = ["check_module", "compare_methods", "emit_module"]

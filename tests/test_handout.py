@@ -116,15 +116,6 @@ def test_markdown_handout_is_katex_friendly(run):
     assert "\\underline{\\hspace{14em}}" in q and "\\blank" not in q
 
 
-def test_jupyter_reprs():
-    net = load("not_gate")
-    assert net._repr_latex_().startswith("$$\\begin{aligned}")
-    assert "# Backpropagation by hand: not\\_gate" in net._repr_markdown_()
-    report = build(load("or_gate"), wrt=["t_1"])
-    assert "\\partial t_{1}" in report._repr_latex_()
-    assert report._repr_markdown_().count("### Gradient") == 1
-
-
 def test_cli_writes_tex_and_refuses_bad_input(run, tmp_path):
     status, out, _ = run("handout", "not_gate", "-o", str(tmp_path))
     assert status == 0 and (tmp_path / "not_gate.tex").exists()
