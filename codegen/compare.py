@@ -38,6 +38,7 @@ import sympy as sp
 
 from codegen.emit import render
 from codegen.forward import expression_function, loss_function, pack
+from codegen.progress import task
 from derive.activations import get_activation
 from derive.errors import SpecError
 from derive.losses import get_loss
@@ -310,28 +311,33 @@ def _finish(comparison: Comparison, reference: np.ndarray) -> Comparison:
 
 def compare_network(net: Network, seed: int = 0, sweep: bool = True) -> Comparison:
     """Every method's gradient of ``net``'s loss at the seeded point (module docstring)."""
-    params, X, Y = network_point(net, seed)
-    shapes = net.param_shapes()
-    theta = pack(params, shapes)
-    where = "its data" if net.data is not None else "seeded data"
-    comparison = Comparison(net.name, net.n_params, f"{len(X)} rows of {where}, seed {seed}",
-                            [])
-    start = time.perf_counter()
-    exact = reference_gradients(net, params, X, Y)
-    seconds = time.perf_counter() - start
-    ref = pack({k: v.astype(np.float64) for k, v in exact.items()}, shapes)
-    comparison.methods.append(Method("mpmath, 50 digits (reference)", "reference", ref,
-                                     "1 forward + 1 backward pass", seconds,
-                                     note="the delta form's equations"))
-    module = generated_module(net)
-    generated = pack(module.gradients(params, X, Y), shapes)
-    comparison.methods.append(Method("generated NumPy module", "symbolic", generated,
-                                     "1 forward + 1 backward pass",
-                                     per_call(lambda: module.gradients(params, X, Y))))
-    batched = loss_function(net, X, Y, "numpy")
-    _numeric(batched, theta, comparison, ref, sweep)
-    comparison.methods += ad_gradients(
-        lambda backend: loss_function(net, X, Y, backend, single=True), theta)
+    with task(f"comparing methods on {net.name} ({net.n_params} parameters)", 4) as bar:
+        params, X, Y = network_point(net, seed)
+        shapes = net.param_shapes()
+        theta = pack(params, shapes)
+        where = "its data" if net.data is not None else "seeded data"
+        comparison = Comparison(net.name, net.n_params,
+                                f"{len(X)} rows of {where}, seed {seed}", [])
+        bar.step("reference, mpmath at 50 digits")
+        start = time.perf_counter()
+        exact = reference_gradients(net, params, X, Y)
+        seconds = time.perf_counter() - start
+        ref = pack({k: v.astype(np.float64) for k, v in exact.items()}, shapes)
+        comparison.methods.append(Method("mpmath, 50 digits (reference)", "reference", ref,
+                                         "1 forward + 1 backward pass", seconds,
+                                         note="the delta form's equations"))
+        bar.step("generated NumPy module")
+        module = generated_module(net)
+        generated = pack(module.gradients(params, X, Y), shapes)
+        comparison.methods.append(Method("generated NumPy module", "symbolic", generated,
+                                         "1 forward + 1 backward pass",
+                                         per_call(lambda: module.gradients(params, X, Y))))
+        bar.step("finite differences and the complex step")
+        batched = loss_function(net, X, Y, "numpy")
+        _numeric(batched, theta, comparison, ref, sweep)
+        bar.step("automatic differentiation")
+        comparison.methods += ad_gradients(
+            lambda backend: loss_function(net, X, Y, backend, single=True), theta)
     return _finish(comparison, ref)
 
 
@@ -378,7 +384,12 @@ def widened(net: Network, width: int) -> Network:
 
 def scaling(net: Network, widths: list[int], seed: int = 0) -> list[Comparison]:
     """Comparisons (no step sweep) of ``net`` widened to each of ``widths``."""
-    return [compare_network(widened(net, w), seed, sweep=False) for w in widths]
+    out = []
+    with task(f"scaling {net.name}", len(widths)) as bar:
+        for width in widths:
+            bar.step(f"hidden width {width}")
+            out.append(compare_network(widened(net, width), seed, sweep=False))
+    return out
 
 
 def default_widths(net: Network) -> list[int]:

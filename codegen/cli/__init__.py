@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from codegen import progress
 from codegen.cli import codegen, compare, derive, eval, examples, handout, import_keras
 from derive.errors import ChainruleError
 
@@ -31,6 +32,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit status."""
     args = parser().parse_args(argv)
+    progress.configure(getattr(args, "progress", "auto"))
     try:
         return args.func(args)
     except ChainruleError as exc:

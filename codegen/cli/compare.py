@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from codegen import progress
 from codegen.compare import (
     STEPS,
     USUAL,
@@ -207,4 +208,5 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=sorted(RENDERERS), default="text")
     p.add_argument("--plots", metavar="DIR", help="write the PNG plots into DIR")
     p.add_argument("--seed", type=int, default=0, help="seed of the point (0)")
+    progress.add_arguments(p)
     p.set_defaults(func=run_compare)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from codegen import progress
 from derive.derivation import DEFAULT_MAX_PARAMS
 from derive.errors import SpecError
 from derive.expression.derive import derive_expression, parse_point
@@ -36,9 +37,13 @@ def run_derive(args: argparse.Namespace) -> int:
     if args.spec is None:
         raise SpecError("give a SPEC (a spec file or a built-in example) or --expr")
     net = load(args.spec)
-    report = build(net, notation=args.notation, wrt=args.wrt, max_params=args.max_params,
-                   style=args.style, delta_only=args.delta)
-    sys.stdout.write(RENDERERS[args.format](report))
+    with progress.task(f"deriving {net.name} ({net.n_params} parameters)", 2) as bar:
+        bar.step("the delta form" if args.delta else "derivations, verified against SymPy")
+        report = build(net, notation=args.notation, wrt=args.wrt, max_params=args.max_params,
+                       style=args.style, delta_only=args.delta)
+        bar.step(f"rendering as {args.format}")
+        text = RENDERERS[args.format](report)
+    sys.stdout.write(text)
     return 0
 
 
@@ -64,4 +69,5 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="only the delta (backprop) form, for networks of any width")
     p.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS,
                    help=f"scalar-derivation limit (default {DEFAULT_MAX_PARAMS})")
+    progress.add_arguments(p)
     p.set_defaults(func=run_derive)

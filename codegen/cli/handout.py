@@ -16,6 +16,7 @@ import argparse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from codegen import progress
 from codegen.files import write_atomic
 from codegen.latex import compile_pdf
 from codegen.listing import implementation
@@ -34,17 +35,24 @@ def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | No
     each handout gains the comparison of differentiation methods, and its plots are added
     to ``figures`` (file name → PNG bytes)."""
     out: dict[str, str] = {}
-    for name in names:
-        net = specs.load(name)
-        comparison = None
-        if figures is not None:
-            from codegen.cli.compare import handout_data
-
-            comparison, plots = handout_data(net)
-            figures.update(plots)
-        out.update(files(net, notation, wrt, exercises, markdown, _implementation(net),
-                         comparison))
+    with progress.task("writing handouts", len(names)) as bar:
+        for name in names:
+            bar.step(str(name))
+            out.update(_sheets(name, notation, wrt, exercises, markdown, figures))
     return out
+
+
+def _sheets(name: str, notation: str | None, wrt: list[str] | None, exercises: bool,
+            markdown: bool, figures: dict[str, bytes] | None) -> dict[str, str]:
+    """The sheets of one spec (see ``sheets_of``)."""
+    net = specs.load(name)
+    comparison = None
+    if figures is not None:
+        from codegen.cli.compare import handout_data
+
+        comparison, plots = handout_data(net)
+        figures.update(plots)
+    return files(net, notation, wrt, exercises, markdown, _implementation(net), comparison)
 
 
 def _implementation(net) -> dict[str, list[str]] | None:
@@ -66,12 +74,14 @@ def write(texts: dict[str, str], directory: Path, pdf: bool = False,
     if pdf:
         jobs = [(text, directory / Path(name).with_suffix(".pdf"))
                 for name, text in texts.items() if name.endswith(".tex")]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            written += list(pool.map(lambda job: _compiled(*job, figures), jobs))
+        with progress.task("compiling with pdflatex", len(jobs)) as bar, \
+                ThreadPoolExecutor(max_workers=4) as pool:
+            written += list(pool.map(lambda job: _compiled(*job, figures, bar), jobs))
     return written
 
 
-def _compiled(tex: str, path: Path, figures: dict[str, bytes]) -> Path:
+def _compiled(tex: str, path: Path, figures: dict[str, bytes], bar: progress.Task) -> Path:
+    bar.step(path.name)
     compile_pdf(tex, path, files=figures)
     return path
 
@@ -117,5 +127,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "differentiation, with its plots (needs chainrule[compare])")
     p.add_argument("--format", choices=["latex", "markdown"], default="latex")
     p.add_argument("--markdown", action="store_true", help="same as --format markdown")
+    progress.add_arguments(p)
     p.set_defaults(func=run_handout)
 

@@ -1,0 +1,50 @@
+"""Progress reports: on stderr only, only when asked for (or on a terminal), never in stdout."""
+
+import re
+
+import pytest
+
+from codegen import progress
+
+
+def test_compare_reports_progress_on_stderr_only(run):
+    status, out, err = run("compare", "xor_gate", "--progress")
+    assert status == 0 and "elapsed" not in out and "chainrule:" not in out
+    lines = err.splitlines()
+    assert lines, "no progress reported"
+    pattern = re.compile(r"chainrule: comparing methods on xor_gate \(9 parameters\): "
+                         r"(done, )?(\d) of 4( [a-zA-Z ,0-9]+)?, \d+\.\d s elapsed")
+    assert all(pattern.fullmatch(line) for line in lines), lines
+    assert lines[0].startswith("chainrule: comparing methods on xor_gate (9 parameters): 1 of 4 "
+                               "reference, mpmath at 50 digits")
+    assert "done, 4 of 4" in lines[-1]
+
+
+def test_progress_does_not_change_stdout(run):
+    _, plain, quiet_err = run("derive", "digits", "--delta")
+    status, shown, err = run("derive", "digits", "--delta", "--progress")
+    assert status == 0 and shown == plain and quiet_err == ""  # stderr is no terminal here
+    assert "deriving digits (2410 parameters): 1 of 2 the delta form" in err
+    assert err.rstrip().endswith("s elapsed") and "done, 2 of 2" in err.splitlines()[-1]
+
+
+def test_quiet_silences_and_flags_exclude_each_other(run, capsys):
+    status, _, err = run("derive", "or_gate", "--quiet")
+    assert status == 0 and err == ""
+    with pytest.raises(SystemExit):
+        run("derive", "or_gate", "--quiet", "--progress")
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_nested_tasks_report_only_the_outer_one(capsys):
+    progress.configure("on")
+    try:
+        with progress.task("outer", 2) as outer:
+            outer.step("a")
+            with progress.task("inner", 3) as inner:
+                inner.step()
+            outer.step("b")
+    finally:
+        progress.configure("auto")
+    err = capsys.readouterr().err
+    assert "inner" not in err and "outer: 1 of 2 a" in err and "outer: done, 2 of 2" in err
