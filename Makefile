@@ -5,18 +5,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
+# Quiet: `make demo` prints the derivation and nothing else.
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
 
 # TeX Live compiles the LaTeX the tests produce; installed from Debian when missing (as root).
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures latexmk poppler-utils
 
 .PHONY: demo test tex clean
 demo: $(VENV)/.installed
-	$(BIN)/chainrule derive or_gate --wrt t_1
+	@$(BIN)/chainrule derive or_gate --wrt t_1
 
 tex:
 	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null; then \

@@ -23,7 +23,7 @@ import jinja2
 import numpy as np
 
 from codegen.expressions import network_code
-from codegen.files import write_atomic
+from codegen.files import output_dir, write_atomic
 from derive import spec as specs
 from derive.activations import get_activation
 from derive.delta import delta_form
@@ -318,8 +318,8 @@ def render(net: Network, spec: str | None = None) -> str:
 
 
 def default_path(net: Network) -> Path:
-    """Where a network's module goes unless told otherwise: generated/NAME.py."""
-    return GENERATED / f"{net.name}.py"
+    """Where a network's module goes unless told otherwise: NAME.py in ``output_dir()``."""
+    return output_dir() / f"{net.name}.py"
 
 
 def write_module(net: Network, path: str | Path | None = None, spec: str | None = None) -> Path:

@@ -3,7 +3,9 @@
 Contract: ``write_atomic(path, content)`` writes text or bytes to a temporary file beside
 ``path`` and renames it into place, so a reader never sees a half-written file and a failure
 leaves nothing behind. The file gets the usual permissions (0666 less the umask). An
-``OSError`` becomes a one-line ``SpecError``.
+``OSError`` becomes a one-line ``SpecError``. ``output_dir()`` is where a command writes when
+not told: the repository's ``generated/`` when run inside a chainrule checkout, else the
+current directory (an installed package never writes into its own install).
 """
 
 from __future__ import annotations
@@ -13,6 +15,24 @@ import tempfile
 from pathlib import Path
 
 from derive.errors import SpecError
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def in_checkout() -> bool:
+    """Whether this code is a repository checkout and the current directory lies inside it."""
+    if not ((REPO / ".git").exists() and (REPO / "pyproject.toml").is_file()):
+        return False
+    try:
+        return Path.cwd().resolve().is_relative_to(REPO)
+    except OSError:  # the current directory was removed
+        return False
+
+
+def output_dir() -> Path:
+    """The default output directory: ``generated/`` inside the checkout, else ``.``."""
+    return REPO / "generated" if in_checkout() else Path.cwd()
 
 
 def _mode() -> int:

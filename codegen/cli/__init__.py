@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 
 from codegen import progress
 from codegen.cli import codegen, compare, derive, eval, examples, handout, import_keras
@@ -18,11 +19,20 @@ from derive.errors import ChainruleError
 COMMANDS = (examples, derive, eval, codegen, handout, compare, import_keras)
 
 
+def version() -> str:
+    """The installed distribution's version (``pyproject.toml``'s), or a note if not installed."""
+    try:
+        return metadata.version("chainrule")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run from a source tree)"
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     top = argparse.ArgumentParser(
         prog="chainrule",
         description="Derive neural-network gradients by the chain rule, step by step.")
+    top.add_argument("--version", action="version", version=f"chainrule {version()}")
     sub = top.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)

@@ -12,6 +12,7 @@ import argparse
 
 from codegen.check import check
 from codegen.emit import regenerate_all, write_module
+from codegen.files import in_checkout
 from derive import spec as specs
 from derive.errors import SpecError
 
@@ -19,6 +20,9 @@ from derive.errors import SpecError
 def run_codegen(args: argparse.Namespace) -> int:
     """Write the training module of ``args.spec`` (or of every built-in example)."""
     if args.all:
+        if not in_checkout():
+            raise SpecError("codegen --all remakes the repository's generated/; run it inside a "
+                            "chainrule checkout, or give one SPEC")
         for path in regenerate_all():
             print(f"wrote {path}")
         return 0
@@ -41,9 +45,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add ``codegen`` and ``check`` to ``subparsers``."""
     gen = subparsers.add_parser(
         "codegen", help="write a standalone NumPy training module for a network",
-        description="Write generated/NAME.py: forward, loss, gradients and SGD training.")
+        description="Write NAME.py: forward, loss, gradients and SGD training.")
     gen.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
-    gen.add_argument("-o", "--output", help="where to write (default generated/NAME.py)")
+    gen.add_argument("-o", "--output", help="where to write (default NAME.py in the current "
+                     "directory; generated/NAME.py inside a chainrule checkout)")
     gen.add_argument("--all", action="store_true",
                      help="regenerate the module of every built-in example")
     gen.set_defaults(func=run_codegen)
