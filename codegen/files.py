@@ -16,7 +16,6 @@ from pathlib import Path
 
 from derive.errors import SpecError
 
-
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -134,7 +134,11 @@ def loss_function(net: Network, X, Y, backend: str = "numpy", single: bool = Fal
 _EXPR_OPS = {"add": lambda o, a, b: a + b, "sub": lambda o, a, b: a - b,
              "mul": lambda o, a, b: a * b, "div": lambda o, a, b: a / b,
              "pow": lambda o, a, b: a ** b, "neg": lambda o, a: -a,
-             "sigmoid": lambda o, a: 1 / (1 + o["exp"](-a))}
+             "sigmoid": lambda o, a: 1 / (1 + o["exp"](-a)),
+             # By maximum alone: NumPy orders complex numbers by their real part first, so
+             # the complex step takes the branch the real point takes.
+             "max": lambda o, a, b: o["Max"](a, b), "min": lambda o, a, b: -o["Max"](-a, -b),
+             "abs": lambda o, a: o["Max"](a, -a), "relu": lambda o, a: o["Max"](0 * a, a)}
 
 
 def expression_function(report, backend: str = "numpy", single: bool = False):

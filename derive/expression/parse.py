@@ -32,7 +32,7 @@ MAX_NODES = 200
 MAX_EXPONENT = 64
 MAX_TEXT = 2000
 # RULES of derive.derivation, plus the one rule networks never need.
-EXTRA_RULES = ("trigonometric",)
+EXTRA_RULES = ("trigonometric", "subgradient")
 
 sigmoid = get_activation("sigmoid").function()
 
@@ -64,6 +64,15 @@ def _pow_local(ops, out):
 
 
 _tanh, _sig = get_activation("tanh"), get_activation("sigmoid")
+# The kinks of max, min, |·| and relu take one subgradient each, stated in the derivation:
+# H(t, h) is the step function with H(0) = h, so a tie or a zero has a definite derivative.
+# At a tie u = v the whole gradient goes to the first operand u.
+MAX_RULE = "∂max(u, v)/∂u = H(u − v), ∂max(u, v)/∂v = H(v − u), taking H(0) = 1 and 0: a tie " \
+    "goes to u"
+MIN_RULE = "∂min(u, v)/∂u = H(v − u), ∂min(u, v)/∂v = H(u − v), taking H(0) = 1 and 0: a tie " \
+    "goes to u"
+ABS_RULE = "|u|' = sign(u), with |·|'(0) = 0"
+RELU_RULE = "relu'(u) = H(u), with relu'(0) = 0 (as Keras and PyTorch)"
 OPERATIONS: dict[str, Operation] = {
     "add": Operation("sum", "∂(u + v)/∂u = ∂(u + v)/∂v = 1", lambda u, v: u + v,
                      lambda ops, out: (1, 1)),
@@ -88,8 +97,19 @@ OPERATIONS: dict[str, Operation] = {
                       lambda ops, out: (_tanh.derivative(ops[0], out),)),
     "sigmoid": Operation("activation identity", _sig.identity_name, sigmoid,
                          lambda ops, out: (_sig.derivative(ops[0], out),), _sig.define),
+    "max": Operation("subgradient", MAX_RULE, sp.Max,
+                     lambda ops, out: (sp.Heaviside(ops[0] - ops[1], 1),
+                                       sp.Heaviside(ops[1] - ops[0], 0))),
+    "min": Operation("subgradient", MIN_RULE, sp.Min,
+                     lambda ops, out: (sp.Heaviside(ops[1] - ops[0], 1),
+                                       sp.Heaviside(ops[0] - ops[1], 0))),
+    "abs": Operation("subgradient", ABS_RULE, sp.Abs, lambda ops, out: (sp.sign(ops[0]),)),
+    "relu": Operation("subgradient", RELU_RULE, get_activation("relu").define,
+                      lambda ops, out: (sp.Heaviside(ops[0], 0),)),
 }
-FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
+FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "max", "min", "abs",
+             "relu")
+ARITY = {"max": 2, "min": 2}  # the others take one argument
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _SPELLED = {ast.BitXor: "'^' (write powers as **)", ast.FloorDiv: "'//'", ast.Mod: "'%'",
             ast.MatMult: "'@'", ast.Attribute: "attribute access", ast.Subscript: "indexing",
@@ -180,9 +200,11 @@ class _Builder:
                 shown = name or type(node.func).__name__.lower()
                 raise SpecError(f"function {shown!r} is not allowed; use one of: "
                                 + ", ".join(FUNCTIONS))
-            if node.keywords or len(node.args) != 1:
-                raise SpecError(f"{name} takes exactly one argument")
-            return self.apply(name, self.visit(node.args[0]))
+            arity = ARITY.get(name, 1)
+            if node.keywords or len(node.args) != arity:
+                raise SpecError(f"{name} takes exactly {'one' if arity == 1 else arity} "
+                                f"argument{'s' if arity > 1 else ''}")
+            return self.apply(name, *[self.visit(arg) for arg in node.args])
         what = _SPELLED.get(type(getattr(node, "op", node)), type(node).__name__)
         raise SpecError(f"{what} is not allowed in an expression; use numbers, names, "
                         "+ - * / **, unary minus and " + ", ".join(FUNCTIONS))

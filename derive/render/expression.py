@@ -24,7 +24,7 @@ from derive.render.document import RULE_TITLES
 from derive.symbolic import Partial
 
 FORMATS = ("text", "latex", "markdown", "json")
-TITLES = {**RULE_TITLES, "trigonometric": "trigonometric rule"}
+TITLES = {**RULE_TITLES, "trigonometric": "trigonometric rule", "subgradient": "subgradient"}
 CDOT = r" \cdot "
 LABELLED_EDGES = 24  # more edges than this and the TikZ picture drops its edge labels
 
@@ -53,6 +53,18 @@ class ExprText(StrPrinter):
         if expr.func == sigmoid:
             return f"σ({self._print(expr.args[0])})"
         return super()._print_Function(expr)
+
+    def _print_Heaviside(self, expr):  # H(0)'s value is stated with the rule, not printed
+        return f"H({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
 
     def _print_Add(self, expr, order=None):
         out = ""
@@ -129,6 +141,9 @@ class ExprTex(LatexPrinter):
         if expr.func == sigmoid:
             return rf"\sigma\left({self._print(expr.args[0])}\right)"
         return super()._print_Function(expr, exp)
+
+    def _print_Heaviside(self, expr, exp=None):  # H(0)'s value is stated with the rule
+        return rf"H\left({self._print(expr.args[0])}\right)"
 
     def _as_ordered_terms(self, expr, order=None):
         return numbers_last(expr)
