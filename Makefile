@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-# Quiet: `make demo` prints the derivation and nothing else.
+# Quiet: `make demo` prints the derivation and nothing else. pip's notices (setuptools warns
+# on every editable install) go to .venv/install.log, shown only if the install fails.
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@$(PIP) --upgrade pip 2> $(VENV)/install.log || { cat $(VENV)/install.log >&2; exit 1; }
+	@$(PIP) -e '.[test]' 2>> $(VENV)/install.log || { cat $(VENV)/install.log >&2; exit 1; }
 	@touch $@
 
 # TeX Live compiles the LaTeX the tests produce; installed from Debian when missing (as root).

@@ -35,7 +35,7 @@ def check_module(target: Network | types.ModuleType | str | Path,
     ``chainrule check`` prints; ``report.ok`` tells whether every tensor passed."""
     if isinstance(target, Network):
         return checks.check_module(checks.module_from_source(render(target), target.name),
-                                   target.name, seed)
+                                   target.name, seed, net=target)
     if isinstance(target, types.ModuleType):
         return checks.check_module(target, target.__name__, seed)
     return checks.check(target, seed)

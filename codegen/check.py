@@ -5,10 +5,13 @@ generated ``.py`` module, and returns a ``CheckReport``: for every parameter ten
 relative error, over all its entries, between the module's ``gradients`` and central
 differences of its ``loss`` — and of the complex step Im E(θ + ih)/h where the module's loss
 accepts complex parameters (tanh, exp, sqrt and arithmetic do; ``np.logaddexp``, used by the
-stable cross-entropies and softplus, and ``np.heaviside`` do not, so those nets get central
-differences only). The points are seeded: parameters from ``init_params(seed)`` and random
-inputs and targets valid for every loss (in [0, 1], rows summing to 1 when there are several
-outputs). ``report.ok`` holds only when every error is under the tolerance.
+stable cross-entropies and softplus, and ``np.heaviside`` do not). Where it does not and the
+network is known (a spec, or ``check_module(..., net=…)``), the complex step differences the
+complex-safe forward pass ``codegen.forward.loss_function`` of the same network — the one
+``chainrule compare`` uses; a bare module file then gets central differences only. The points
+are seeded: parameters from ``init_params(seed)`` and random inputs and targets valid for
+every loss (in [0, 1], rows summing to 1 when there are several outputs). ``report.ok`` holds
+only when every error is under the tolerance.
 The relative error of an entry is |g − d| / max(|g|, |d|, 1e-4·max(1, |E|)): the floor keeps
 the rounding of differences (about eps^(2/3)·|E|) from dominating entries near 0.
 """
@@ -25,8 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from codegen.emit import render
+from codegen.forward import loss_function
 from derive import spec as specs
 from derive.errors import SpecError
+from derive.network import Network
 
 # Central differences with h = ∛eps·max(1, |θ|) err by about eps^(2/3): 4e-11 in float64.
 CENTRAL_TOLERANCE = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 3e-2}
@@ -113,21 +118,28 @@ def _relative(g: np.ndarray, d: np.ndarray, floor: float) -> float:
     return float(np.max(np.abs(g - d) / scale))
 
 
-def _complex_step(module, params, X, Y, key, index, h=1e-30) -> float | None:
+def _complex_step(loss, params, key, index, h=1e-30) -> float | None:
     bumped = {k: v.astype(complex) for k, v in params.items()}
     bumped[key][index] += 1j * h
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            value = module.loss(bumped, X, Y)
+            value = loss(bumped)
     except (TypeError, Warning):
         return None
     return np.imag(value) / h
 
 
+def _network_loss(net: Network, X, Y):
+    """E(params) by the network's complex-safe forward pass (``codegen.forward``)."""
+    forward, shapes = loss_function(net, X, Y, "numpy", single=True), net.param_shapes()
+    return lambda p: forward(np.concatenate([np.asarray(p[k]).ravel() for k in shapes]))
+
+
 def check_module(module: types.ModuleType, target: str = "module", seed: int = 0,
-                 rows: int = 5) -> CheckReport:
-    """Check ``module``'s gradients at a seeded random point (see the module docstring)."""
+                 rows: int = 5, net: Network | None = None) -> CheckReport:
+    """Check ``module``'s gradients at a seeded random point (see the module docstring);
+    ``net``, the module's network, gives the complex step where the module's loss cannot."""
     rng = np.random.default_rng(seed)
     # Jittered, so that no relu or |·| kink sits within a difference step of a unit's z.
     params = {k: np.asarray(v, dtype=np.float64) + rng.normal(0.0, 0.1, np.shape(v))
@@ -147,6 +159,7 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
     report = CheckReport(target, central_tolerance=CENTRAL_TOLERANCE[dtype])
     step_size = float(np.finfo(dtype).eps) ** (1 / 3)
     complex_ok = dtype == np.float64  # the complex step needs float64 to reach its precision
+    complex_loss, own_loss = (lambda p: module.loss(p, X, Y)), True
     for key, value in params.items():
         central = np.empty_like(value)
         step = np.full_like(value, np.nan)
@@ -158,7 +171,11 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
             down[key][index] -= h
             central[index] = (module.loss(up, X, Y) - module.loss(down, X, Y)) / (2 * h)
             if complex_ok:
-                result = _complex_step(module, params, X, Y, key, index)
+                result = _complex_step(complex_loss, params, key, index)
+                if result is None and net is not None and own_loss:
+                    # The module's loss refuses complex numbers: the network's forward pass.
+                    complex_loss, own_loss = _network_loss(net, X, Y), False
+                    result = _complex_step(complex_loss, params, key, index)
                 complex_ok = result is not None
                 step[index] = np.nan if result is None else result
         use_complex = complex_ok
@@ -176,4 +193,5 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
 def check(target: str | Path, seed: int = 0) -> CheckReport:
     """Check the gradients of a spec's module, or of a generated module file."""
     module, label = load_module(target)
-    return check_module(module, label, seed)
+    net = None if Path(target).suffix == ".py" else specs.load(target)
+    return check_module(module, label, seed, net=net)
