@@ -14,8 +14,8 @@ mean), ``binary_crossentropy`` (outputs and examples averaged) or ``categorical_
 become the training settings. Keras' kernel of shape (inputs, units) and bias already are the
 canonical ``W{l}``/``b{l}``. Anything else raises ``SpecError`` in one line naming the layer or
 setting and what is supported. Keras guards its cross-entropy logarithms with ε = 1e-7
-(clipping a to [ε, 1 − ε]; TensorFlow adds ε inside the logarithm); the spec's loss is the
-exact one, so Keras' figures differ from chainrule's by about ε/a relative where a is tiny.
+(its PyTorch and JAX backends clip a to [ε, 1 − ε]; TensorFlow adds ε inside the logarithm,
+about ε/a relative); the spec's loss is the exact one.
 """
 
 from __future__ import annotations

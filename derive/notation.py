@@ -5,7 +5,10 @@ LaTeX, Unicode text) and never changes the mathematics. Canonical keys are ``x[i
 ``W{l}[i,j]``, ``b{l}[j]``, ``s{l}[j]`` (input-function value, no bias), ``z{l}[j]``
 (pre-activation), ``a{l}[j]`` (unit output), ``delta{l}[j]`` (∂E/∂z), ``E`` (the loss); matrix
 keys (``X``, ``Y``, ``W{l}``, ``b{l}``, ``Z{l}``, ``A{l}``, ``D{l}``) name the delta form's
-quantities. ``convention`` is ``row`` (z = a W + b, batch rows) or ``column`` (z = W a + b).
+quantities. ``convention`` is ``row`` (z = a W + b, batch rows) or ``column`` (z = W a + b);
+``examples_in_columns`` makes a column notation's delta form hold m examples in columns
+(Z = W A + b) instead of one. ``layout`` says both in words; ``weight_order`` says which way a
+weight's two indices run (the handout's notation line shows it).
 ``names_net_input`` says the notation names the bias-free sum (Rostock's i_1) and writes the
 activation's argument as ``i_1 + t_1`` instead of naming z. ``table(network)`` raises
 ``SpecError`` when a notation would give two symbols one identifier.
@@ -55,9 +58,20 @@ class Notation:
     key = "default"
     title = "default (W⁽ˡ⁾, b⁽ˡ⁾, z⁽ˡ⁾, a⁽ˡ⁾, E)"
     convention = "row"
+    examples_in_columns = False
     names_net_input = False
     loss = Name("E", "E", "E")
     functions: dict[str, Name] = {}
+    weight_order = ("w⁽ˡ⁾ᵢⱼ connects input i to unit j (Keras' kernel order); Nielsen's book "
+                    "writes w_jk, unit j from input k")
+
+    @property
+    def layout(self) -> str:
+        """The delta form's convention in words."""
+        if self.convention == "row":
+            return "row convention, a batch in rows"
+        return "column convention, " + ("m examples in columns" if self.examples_in_columns
+                                        else "one example")
 
     def table(self, net) -> dict[str, Name]:
         """Every canonical key of ``net`` mapped to its ``Name``; identifiers unique."""
@@ -174,12 +188,15 @@ class Rostock(Notation):
 
 
 class Coursera(Notation):
-    """Multivariate-calculus exercise: a⁽⁰⁾, w⁽¹⁾, b⁽¹⁾, z⁽¹⁾, a⁽¹⁾, σ, C_k; column convention."""
+    """Imperial College London's "Mathematics for Machine Learning: Multivariate Calculus" on
+    Coursera (its backpropagation exercise): a⁽⁰⁾, w⁽¹⁾, b⁽¹⁾, z⁽¹⁾, a⁽¹⁾, σ, C_k; column
+    convention, one example. Not Andrew Ng's deeplearning.ai notation: that is ``ng``."""
 
     key = "coursera"
     title = "coursera (a⁽⁰⁾, w⁽¹⁾, b⁽¹⁾, z⁽¹⁾, a⁽¹⁾, σ, C_k)"
     convention = "column"
     loss = Name("C_k", "C_k", "C_k")
+    weight_order = "w⁽ˡ⁾ⱼₖ connects input k to unit j (row j of W⁽ˡ⁾)"
 
     def input(self, net, i, name):
         if len(net.inputs) == 1:
@@ -196,6 +213,49 @@ class Coursera(Notation):
                                      ("Z", r"\mathbf{z}", "z"), ("A", r"\mathbf{a}", "a"),
                                      ("D", r"\boldsymbol{\delta}", "δ")):
                 names[f"{key}{l}"] = Name(f"{text}{l}", f"{latex}^{{({l})}}", text + sup)
+        return names
+
+
+class Ng(Notation):
+    """deeplearning.ai (Andrew Ng, "Neural Networks and Deep Learning"): X = A^[0], W^[l],
+    b^[l], Z^[l], A^[l], dZ^[l], cost J; column convention with the m examples in columns.
+    Here dZ^[l] is ∂J/∂Z^[l], so it carries the 1/m of the mean that the course moves into
+    dW^[l] = (1/m) dZ^[l] A^[l−1]ᵀ and db^[l]."""
+
+    key = "ng"
+    title = "ng (X, W^[l], b^[l], Z^[l], A^[l], dZ^[l], J; m examples in columns)"
+    convention = "column"
+    examples_in_columns = True
+    loss = Name("J", "J", "J")
+    weight_order = "w^[l]_ji connects input i to unit j (row j of W^[l])"
+
+    def input(self, net, i, name):
+        if len(net.inputs) == 1:
+            return Name("x", "x", "x")
+        return Name(f"x_{i + 1}", f"x_{{{i + 1}}}", f"x{str(i + 1).translate(SUB)}")
+
+    def weight(self, net, l, i, j):
+        latex_idx, text_idx = _idx(j + 1, i + 1)
+        if net.layers[l - 1].units == 1 and net.sizes[l - 1] == 1:
+            return Name(f"w{l}", f"w^{{[{l}]}}", f"w^[{l}]")
+        return Name(f"w{l}_{j + 1}_{i + 1}", f"w^{{[{l}]}}_{{{latex_idx}}}",
+                    f"w^[{l}]{text_idx}")
+
+    def unit(self, net, kind, l, j):
+        letter, latex_letter = {"s": ("s", "s"), "z": ("z", "z"), "a": ("a", "a"),
+                                "b": ("b", "b"), "delta": ("dz", r"\mathrm{d}z")}[kind]
+        if net.layers[l - 1].units == 1:
+            return Name(f"{letter}{l}", f"{latex_letter}^{{[{l}]}}", f"{letter}^[{l}]")
+        latex_idx, text_idx = _idx(j + 1)
+        return Name(f"{letter}{l}_{j + 1}", f"{latex_letter}^{{[{l}]}}_{{{latex_idx}}}",
+                    f"{letter}^[{l}]{text_idx}")
+
+    def matrices(self, net):
+        names = {"X": Name("X", "X", "X"), "Y": Name("Y", "Y", "Y"), "A0": Name("X", "X", "X")}
+        for l in range(1, len(net.layers) + 1):
+            for key, latex, text in (("W", "W", "W"), ("b", "b", "b"), ("Z", "Z", "Z"),
+                                     ("A", "A", "A"), ("D", r"\mathrm{d}Z", "dZ")):
+                names[f"{key}{l}"] = Name(f"{text}{l}", f"{latex}^{{[{l}]}}", f"{text}^[{l}]")
         return names
 
 
@@ -252,7 +312,8 @@ def _tex(label: str) -> str:
     return label.replace("_", r"\_")
 
 
-NOTATIONS: dict[str, Notation] = {n.key: n for n in (Notation(), Rostock(), Coursera(), IBM())}
+NOTATIONS: dict[str, Notation] = {n.key: n for n in (Notation(), Rostock(), Coursera(), Ng(),
+                                                     IBM())}
 
 
 def get_notation(key: str) -> Notation:

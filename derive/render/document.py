@@ -76,9 +76,7 @@ def render_text(report: Report) -> str:
         out += ["", f"Error term {tp.doprint(lemma.target)}:"] + _text_steps(lemma.steps, tp)
     for derivation in report.derivations:
         out += ["", f"{tp.doprint(derivation.target)}:"] + _text_steps(derivation.steps, tp)
-    out += ["", "Delta form (" + ("column convention, one example" if
-                                  m.notation.convention == "column" else
-                                  "row convention, a batch in rows") + "):"]
+    out += ["", f"Delta form ({m.notation.layout}):"]
     out += [f"  {equation_text(eq, m)}" for eq in report.equations]
     out += [f"Note: {n}" for n in report.notes]
     if report.checks:

@@ -3,7 +3,9 @@
 Contract: ``equation_text(eq, model)`` and ``equation_latex(eq, model)`` print one
 ``derive.delta.Equation`` with the notation's matrix names. In column convention (z = W a + b,
 one example) every product is printed transposed — (A B)ᵀ = Bᵀ Aᵀ — and the batch sum and the
-1/n of a mean disappear, so the same data reads as the Coursera exercise writes it.
+1/n of a mean disappear, so the same data reads as the Coursera exercise writes it. With the
+examples in columns (``ng``) the products are transposed likewise, the batch sum is Δ 1 and
+the mean's factor is 1/m.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class _Printer:
     def __init__(self, model: Model, tex: bool):
         self.m, self.tex = model, tex
         self.column = model.notation.convention == "column"
+        self.batch = self.column and model.notation.examples_in_columns  # Z = W A + b
 
     def name(self, key: str) -> str:
         n = self.m.names[key]
@@ -112,11 +115,15 @@ class _Printer:
                 parts = []
                 if factor != 1:
                     parts.append(sp.latex(factor) if tex else str(factor))
-                if per_example and not self.column:
+                if per_example and self.batch:
+                    parts.append(r"\frac{1}{m}" if tex else "(1/m)")
+                elif per_example and not self.column:
                     parts.append(r"\frac{1}{n}" if tex else "(1/n)")
                 body = self.p(x, bool(parts))
                 return " ".join([*parts, body]) if parts else body
             case d.ColSum(x):
+                if self.batch:  # the sum over the examples in the columns: Δ 1
+                    return self.p(x, True) + (r"\,\mathbf{1}" if tex else " 1")
                 if self.column:
                     return self.p(x, tight)
                 return (r"\mathbf{1}^{\top} " if tex else "1ᵀ") + self.p(x, True)
