@@ -21,7 +21,7 @@ from derive.render.handout import _table
 from derive.spec import load
 
 FIXTURES = Path(__file__).with_name("fixtures") / "keras"
-MODELS = ["lamurias", "softmax_classifier", "binary_classifier"]
+MODELS = ["lamurias", "softmax_classifier", "binary_classifier", "functional_classifier"]
 
 
 def figures(name: str) -> dict:

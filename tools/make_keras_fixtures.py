@@ -3,7 +3,7 @@
     pip install keras h5py
     KERAS_BACKEND=torch python tools/make_keras_fixtures.py
 
-For each of three models it saves the compiled model as NAME.keras, its architecture as
+For each of four models (the last a functional model) it saves the compiled model as NAME.keras, its architecture as
 NAME.model.json (``model.to_json()``), and NAME.figures.json holding the data, Keras' own loss
 and gradients at the saved weights, the same figures computed exactly in float64 by PyTorch
 autograd from the textbook formulas (no ε), and the weights Keras reaches after one full-batch
@@ -79,6 +79,19 @@ def binary_classifier() -> tuple[keras.Model, np.ndarray, np.ndarray]:
     return model, x, y
 
 
+def functional_binary_classifier() -> tuple[keras.Model, np.ndarray, np.ndarray]:
+    """The binary classifier's layers as a functional model (one chain)."""
+    inputs = keras.Input(shape=(2,))
+    hidden = keras.layers.Dense(3, activation="tanh", use_bias=False)(inputs)
+    outputs = keras.layers.Dense(1, activation="sigmoid", bias_initializer="random_normal")(hidden)
+    model = keras.Model(inputs, outputs, name="functional_classifier")
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.SGD(learning_rate=0.2))
+    rng = np.random.default_rng(3)
+    x = np.round(rng.normal(size=(6, 2)), 4)
+    y = (x[:, :1] + x[:, 1:] > 0).astype(float)
+    return model, x, y
+
+
 def keras_figures(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
     """Keras' compiled loss at (x, y) and its gradients, by name W1, b1, …"""
     for v in model.trainable_variables:
@@ -97,7 +110,7 @@ def exact_figures(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[flo
     a = torch.tensor(x)
     t = torch.tensor(y)
     it = iter(tensors)
-    for layer in model.layers:
+    for layer in dense_layers(model):
         z = a @ next(it)
         if layer.use_bias:
             z = z + next(it)
@@ -116,10 +129,15 @@ def exact_figures(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[flo
                          for name, v in zip(names(model), tensors, strict=True)}
 
 
+def dense_layers(model: keras.Model) -> list:
+    """The model's Dense layers in order (a functional model lists its InputLayer too)."""
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
 def names(model: keras.Model) -> list[str]:
     """Canonical parameter names of the trainable variables, in Keras' order."""
     out = []
-    for l, layer in enumerate(model.layers, start=1):
+    for l, layer in enumerate(dense_layers(model), start=1):
         out += [f"W{l}"] + ([f"b{l}"] if layer.use_bias else [])
     return out
 
@@ -128,7 +146,7 @@ def main() -> int:
     keras.config.set_floatx("float64")
     dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64"
     OUT.mkdir(parents=True, exist_ok=True)
-    for make in (lamurias, softmax_classifier, binary_classifier):
+    for make in (lamurias, softmax_classifier, binary_classifier, functional_binary_classifier):
         keras.utils.set_random_seed(0)
         model, x, y = make()
         model.save(OUT / f"{model.name}.keras")
