@@ -3,8 +3,9 @@
     pip install keras h5py
     KERAS_BACKEND=torch python tools/make_keras_fixtures.py
 
-For each of four models (the last a functional model) it saves the compiled model as NAME.keras, its architecture as
-NAME.model.json (``model.to_json()``), and NAME.figures.json holding the data, Keras' own loss
+For each of four models (the last a functional one) it saves the compiled model as NAME.keras,
+its architecture as NAME.model.json (``model.to_json()``), and NAME.figures.json holding the
+data, Keras' own loss
 and gradients at the saved weights, the same figures computed exactly in float64 by PyTorch
 autograd from the textbook formulas (no ε), and the weights Keras reaches after one full-batch
 epoch of ``fit`` with the compiled optimizer.
