@@ -5,10 +5,9 @@
 
 For each of four models (the last a functional one) it saves the compiled model as NAME.keras,
 its architecture as NAME.model.json (``model.to_json()``), and NAME.figures.json holding the
-data, Keras' own loss
-and gradients at the saved weights, the same figures computed exactly in float64 by PyTorch
-autograd from the textbook formulas (no ε), and the weights Keras reaches after one full-batch
-epoch of ``fit`` with the compiled optimizer.
+data, Keras' own loss and gradients at the saved weights, the same figures computed exactly in
+float64 by PyTorch autograd from the textbook formulas (no ε), and the weights Keras reaches
+after one full-batch epoch of ``fit`` with the compiled optimizer.
 
 Keras computes in float64 here (``set_floatx("float64")``). Outside TensorFlow, Keras 3 demotes
 a float64 matmul's result to float32 (``BIT64_TO_BIT32_DTYPE``, to follow JAX's default); the
