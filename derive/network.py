@@ -122,7 +122,12 @@ class Network:
     ``inputs`` is a count or a list of input names; ``targets`` optionally names the target
     components. ``params`` maps ``W1``, ``b1``, … to arrays of the canonical shapes; ``data``
     maps ``x`` (n, inputs) and ``y`` (n, outputs). ``training`` carries hyper-parameter
-    defaults for generated code.
+    defaults for generated code. ``layers`` holds ``Dense`` layers (or tables of their
+    settings); ``loss`` is a loss name, a table ``{kind, factor, reduce_outputs,
+    reduce_examples, tau}`` or a ``LossSpec``; ``notation`` is a key of
+    ``derive.notation.NOTATIONS``. Bad settings raise ``SpecError`` here, on construction.
+    With ``derive`` imported, a network renders its report (``str``, ``to_text``,
+    ``to_latex``, ``to_markdown``, ``to_json``; see ``derive.render.jupyter``).
     """
 
     inputs: int | Sequence[str]

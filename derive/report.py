@@ -78,7 +78,16 @@ def resolve_params(model: Model, wrt: list[str] | None) -> list[sp.Symbol]:
 def build(net: Network, notation: str | None = None, wrt: list[str] | None = None,
           max_params: int = DEFAULT_MAX_PARAMS, style: str = "auto",
           delta_only: bool = False, check: bool = True) -> Report:
-    """Derive and verify what was asked for; see the module docstring."""
+    """Derive and verify what was asked for; see the module docstring.
+
+    ``notation`` overrides the network's; ``wrt`` names the parameters (``t_1`` in the
+    notation, or canonical ``W1[0,1]``; all when omitted); ``style`` is ``auto``, ``path``
+    (unrolled from the loss down) or ``delta`` (by error terms δ); ``delta_only`` skips the
+    scalar derivations and keeps the matrix form (any width); ``check=False`` skips the
+    verification against SymPy. Raises ``LimitError`` over ``max_params`` scalar parameters
+    and ``VerificationError`` on any gap. The ``Report`` renders itself (``str``,
+    ``to_text``, ``to_latex``, ``to_markdown``, ``to_json``) once ``derive`` is imported.
+    """
     model = Model(net, notation)
     equations = delta_form(net)
     notes = [a.note for a in {model.activation_of(l) for l in range(1, len(net.layers) + 1)}
