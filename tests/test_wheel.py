@@ -84,3 +84,13 @@ def test_every_command_runs_from_an_empty_directory(installed, tmp_path):
     err = chainrule(installed, tmp_path, "codegen", "--all", status=2)
     assert "inside a chainrule checkout" in err and err.count("\n") == 1
     assert not list(installed.parent.rglob("generated"))
+
+
+def test_outside_the_checkout_codegen_writes_to_the_current_directory(run, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run("codegen", "or_gate")
+    assert status == 0 and (tmp_path / "or_gate.py").is_file()
+    assert out.strip() == f"wrote {tmp_path / 'or_gate.py'}"
+    status, _, err = run("codegen", "--all")
+    assert status == 2 and "inside a chainrule checkout" in err
