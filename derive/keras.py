@@ -232,7 +232,16 @@ def _training(compile_config: dict) -> dict:
     return training
 
 
-def _weights(raw: bytes, layers: list[dict]) -> dict:
+def _read(variables, key: str, shape: tuple[int, ...], what: str) -> list:
+    """One variable of the shape the config gives, checked before any data is read."""
+    if key not in variables or variables[key].shape != shape:
+        found = variables[key].shape if key in variables else "nothing"
+        raise SpecError(f"the archive's weights hold {found} for {what}; the model's config "
+                        f"says shape {shape}")
+    return variables[key][()].astype(float).tolist()
+
+
+def _weights(raw: bytes, layers: list[dict], sizes: list[int]) -> dict:
     """Canonical ``W{l}``/``b{l}`` lists from the archive's ``model.weights.h5``."""
     try:
         import h5py
@@ -250,9 +259,10 @@ def _weights(raw: bytes, layers: list[dict]) -> dict:
                 if found is None or "vars" not in found:
                     raise SpecError(f"the archive's weights have no group for layer {names[1]}")
                 variables = found["vars"]
-                params[f"W{l}"] = variables["0"][()].astype(float).tolist()
+                params[f"W{l}"] = _read(variables, "0", (sizes[l - 1], sizes[l]),
+                                        f"the kernel of {names[1]}")
                 if layer.get("use_bias", True):
-                    params[f"b{l}"] = variables["1"][()].astype(float).tolist()
+                    params[f"b{l}"] = _read(variables, "1", (sizes[l],), f"the bias of {names[1]}")
     except (OSError, KeyError, ValueError) as exc:
         raise SpecError(f"cannot read the archive's model.weights.h5: {exc}") from None
     return params
@@ -281,5 +291,5 @@ def from_config(model: dict, weights: bytes | None = None, default_name: str = "
     if training:
         table["training"] = training
     if weights is not None:
-        table["params"] = _weights(weights, layer_configs)
+        table["params"] = _weights(weights, layer_configs, sizes)
     return table

@@ -136,3 +136,18 @@ def test_not_an_archive_is_one_line(run, tmp_path):
     bad.write_bytes(b"HDF5 not a zip")
     status, _, err = run("import-keras", str(bad))
     assert status == 2 and err.count("\n") == 1 and "Keras 3 .keras archive" in err
+
+
+def test_weights_of_the_wrong_shape_are_refused_before_reading(run, tmp_path):
+    import zipfile
+
+    source = zipfile.ZipFile(FIXTURES / "lamurias.keras")
+    config = json.loads(source.read("config.json"))
+    config["config"]["layers"][1]["config"]["units"] = 5  # the stored kernel is (2, 4)
+    bad = tmp_path / "bad.keras"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", source.read("model.weights.h5"))
+    status, _, err = run("eval", str(bad), "--x", "[[0, 0]]", "--y", "[[1]]")
+    assert status == 2 and err.count("\n") == 1
+    assert "hold (2, 4) for the kernel of dense" in err and "(2, 5)" in err
