@@ -6,7 +6,8 @@ a subcommand ``--progress`` and ``--quiet``): ``"auto"`` reports only when stder
 ``step(detail)`` as each of its ``total`` steps starts; leaving the block reports it done.
 Progress goes to ``sys.stderr`` only — never stdout, never an output file — so it cannot change
 what a command prints or writes. On a terminal one line is rewritten in place, once the task
-has run ``DELAY`` seconds (a quick command shows nothing); elsewhere (``--progress``) each
+has run ``DELAY`` seconds (a quick command shows nothing), and its clock ticks every ``TICK``
+seconds during a long step; a task that fails clears its line. Elsewhere (``--progress``) each
 report is its own line, at most one every ``INTERVAL`` seconds besides the first and the last.
 Steps may come from several threads. A task started inside another stays silent: the outer
 one's steps say where the work is. Example (a training loop)::
@@ -30,6 +31,7 @@ from contextlib import contextmanager
 MODES = ("auto", "on", "off")
 INTERVAL = 0.5  # seconds between reports when stderr is not a terminal
 DELAY = 1.0  # seconds a task runs before a terminal shows it
+TICK = 1.0  # seconds between redraws of a terminal's line within one step
 _mode = "auto"
 _depth = 0  # tasks open now; only the outermost reports
 
@@ -70,7 +72,18 @@ class Task:
         self.terminal = self.live and sys.stderr.isatty()
         self._last = -INTERVAL
         self._shown = False
+        self._state = ""
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        if self.terminal:  # redraw the line so the elapsed time moves during a long step
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(TICK):
+            with self._lock:
+                if self._state:
+                    self._report(self._state, first=False)
 
     def step(self, detail: str = "") -> None:
         """Report that the next step (``detail``: which) starts."""
@@ -78,16 +91,29 @@ class Task:
             self.done += 1
             if self.live:
                 suffix = f" {detail}" if detail else ""
-                self._report(f"{self.done} of {self.total}{suffix}",
-                             first=self.done == 1)
+                self._state = f"{self.done} of {self.total}{suffix}"
+                self._report(self._state, first=self.done == 1)
+
+    def _halt(self) -> None:
+        self._stop.set()
+        if self.terminal:
+            self._ticker.join()
 
     def finish(self) -> None:
         """Report the task done (called on leaving ``task``'s block)."""
+        self._halt()
         if self.live and (self._shown or not self.terminal):
             self._report(f"done, {self.done} of {self.total}", first=True)
             if self.terminal:
                 sys.stderr.write("\n")
                 sys.stderr.flush()
+
+    def abandon(self) -> None:
+        """Stop reporting after a failure; on a terminal, clear the line for the error."""
+        self._halt()
+        if self.terminal and self._shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
     def _report(self, state: str, first: bool) -> None:
         now = time.perf_counter()
@@ -112,6 +138,9 @@ def task(what: str, total: int) -> Iterator[Task]:
     _depth += 1
     try:
         yield current
+    except BaseException:
+        current.abandon()
+        raise
     finally:
         _depth -= 1
     current.finish()

@@ -48,3 +48,36 @@ def test_nested_tasks_report_only_the_outer_one(capsys):
         progress.configure("auto")
     err = capsys.readouterr().err
     assert "inner" not in err and "outer: 1 of 2 a" in err and "outer: done, 2 of 2" in err
+
+
+def test_on_a_terminal_the_line_ticks_in_place_and_a_failure_clears_it(monkeypatch):
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    terminal = os.fdopen(slave, "w", buffering=1)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(progress, "DELAY", 0.2)
+    monkeypatch.setattr(progress, "TICK", 0.3)
+    progress.configure("auto")  # a terminal: reports without --progress
+    with progress.task("demo", 2) as bar:
+        bar.step("first")
+        time.sleep(1.0)
+        bar.step("second")
+    with pytest.raises(ValueError), progress.task("failing", 1) as bar:
+        bar.step("x")
+        time.sleep(0.5)
+        raise ValueError
+    shown = b""
+    while select.select([master], [], [], 0.2)[0]:
+        shown += os.read(master, 4096)
+    terminal.close()
+    os.close(master)
+    text = shown.decode()
+    ticks = re.findall(r"\rchainrule: demo: 1 of 2 first, (\d\.\d) s elapsed\x1b\[K", text)
+    assert len(ticks) >= 2 and len(set(ticks)) == len(ticks)  # the clock moved in place
+    assert "\rchainrule: demo: done, 2 of 2, " in text and "\n" in text
+    assert text.endswith("\r\x1b[K")  # the failed task's line is cleared for the error
