@@ -45,7 +45,8 @@ def compare_methods(target, seed: int = 0, sweep: bool = True) -> Comparison:
     """Every differentiation method (the 50-digit reference, the generated module, finite
     differences, the complex step, automatic differentiation) at one seeded point of a
     ``Network`` or of a plain-expression report (``derive.expression.derive``); see
-    ``codegen.compare``. ``sweep`` also runs the numeric methods over steps 10⁻¹ … 10⁻¹⁵."""
+    ``codegen.compare``. ``sweep`` also runs the numeric methods over steps 10⁻¹ … 10⁻¹⁵.
+    ``codegen.cli.compare.render_text(comparison, [])`` lays it out as ``chainrule compare``."""
     if isinstance(target, Network):
         return compare_network(target, seed, sweep)
     return compare_expression(target, seed)
