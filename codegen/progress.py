@@ -32,6 +32,7 @@ MODES = ("auto", "on", "off")
 INTERVAL = 0.5  # seconds between reports when stderr is not a terminal
 DELAY = 1.0  # seconds a task runs before a terminal shows it
 TICK = 1.0  # seconds between redraws of a terminal's line within one step
+REDRAW = 0.1  # seconds at least between redraws on a terminal (a fast loop of many steps)
 _mode = "auto"
 _depth = 0  # tasks open now; only the outermost reports
 
@@ -119,7 +120,7 @@ class Task:
         now = time.perf_counter()
         if self.terminal and now - self.start < DELAY and not self._shown:
             return
-        if not (first or self.terminal or now - self._last >= INTERVAL):
+        if not (first or now - self._last >= (REDRAW if self.terminal else INTERVAL)):
             return
         self._last, self._shown = now, True
         line = f"chainrule: {self.what}: {state}, {now - self.start:.1f} s elapsed"
