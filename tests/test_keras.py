@@ -151,3 +151,13 @@ def test_weights_of_the_wrong_shape_are_refused_before_reading(run, tmp_path):
     status, _, err = run("eval", str(bad), "--x", "[[0, 0]]", "--y", "[[1]]")
     assert status == 2 and err.count("\n") == 1
     assert "hold (2, 4) for the kernel of dense" in err and "(2, 5)" in err
+
+
+def test_without_h5py_the_archive_says_how_to_install_it(run, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now raises ImportError
+    status, _, err = run("import-keras", str(FIXTURES / "lamurias.keras"))
+    assert status == 2 and "pip install 'chainrule[keras]'" in err and err.count("\n") == 1
+    status, out, _ = run("import-keras", str(FIXTURES / "lamurias.model.json"))
+    assert status == 0 and "Architecture only" in out  # the architecture needs no h5py
