@@ -3,18 +3,20 @@
     pip install keras h5py
     KERAS_BACKEND=torch python tools/make_keras_fixtures.py
 
-For each of four models (the last a functional one) it saves the compiled model as NAME.keras,
-its architecture as NAME.model.json (``model.to_json()``), and NAME.figures.json holding the
-data, Keras' own loss and gradients at the saved weights, the same figures computed exactly in
-float64 by PyTorch autograd from the textbook formulas (no ε), and the weights Keras reaches
-after one full-batch epoch of ``fit`` with the compiled optimizer.
+For each of five models (one functional, one in Keras' default float32) it saves the compiled
+model as NAME.keras, its architecture as NAME.model.json (``model.to_json()``), and
+NAME.figures.json holding the data, Keras' own loss and gradients at the saved weights, the same
+figures computed exactly in float64 by PyTorch autograd from the textbook formulas (no ε) and
+the saved weights, and the weights Keras reaches after one full-batch epoch of ``fit`` with the
+compiled optimizer.
 
-Keras computes in float64 here (``set_floatx("float64")``). Outside TensorFlow, Keras 3 demotes
-a float64 matmul's result to float32 (``BIT64_TO_BIT32_DTYPE``, to follow JAX's default); the
-script maps float64 to itself there, so Keras' figures keep float64 precision. The remaining
-difference from the exact figures is Keras' cross-entropy guard: it clips probabilities to
-[ε, 1 − ε], ε = 1e-7, before the logarithm (TensorFlow's backend instead adds ε inside the
-logarithm, a change of about ε/a relative), which changes nothing at these fixtures' outputs.
+Keras computes in float64 here (``set_floatx("float64")``), but for the float32 model. Outside
+TensorFlow, Keras 3 demotes a float64 matmul's result to float32 (``BIT64_TO_BIT32_DTYPE``, to
+follow JAX's default); the script maps float64 to itself there, so Keras' figures keep float64
+precision. The remaining difference from the exact figures is Keras' cross-entropy guard: it
+clips probabilities to [ε, 1 − ε], ε = 1e-7, before the logarithm (TensorFlow's backend instead
+adds ε inside the logarithm, a change of about ε/a relative), which changes nothing at these
+fixtures' outputs.
 """
 
 from __future__ import annotations
@@ -46,6 +48,22 @@ def lamurias() -> tuple[keras.Model, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(1)
     x = np.round(rng.normal(size=(8, 2)), 4)
     y = (x[:, :1] * x[:, 1:] > 0).astype(float)
+    return model, x, y
+
+
+def lamurias_float32() -> tuple[keras.Model, np.ndarray, np.ndarray]:
+    """The lecture's model as Keras saves it by default: float32 weights and arithmetic."""
+    model = keras.Sequential([
+        keras.Input(shape=(2,), dtype="float32"),
+        keras.layers.Dense(4, activation="sigmoid", bias_initializer="random_normal",
+                           dtype="float32"),
+        keras.layers.Dense(4, activation="sigmoid", bias_initializer="random_normal",
+                           dtype="float32"),
+        keras.layers.Dense(1, activation="sigmoid", bias_initializer="random_normal",
+                           dtype="float32"),
+    ], name="lamurias_float32")
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=0.5, momentum=0.9))
+    _, x, y = lamurias()
     return model, x, y
 
 
@@ -146,7 +164,8 @@ def main() -> int:
     keras.config.set_floatx("float64")
     dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64"
     OUT.mkdir(parents=True, exist_ok=True)
-    for make in (lamurias, softmax_classifier, binary_classifier, functional_binary_classifier):
+    for make in (lamurias, softmax_classifier, binary_classifier, functional_binary_classifier,
+                 lamurias_float32):
         keras.utils.set_random_seed(0)
         model, x, y = make()
         model.save(OUT / f"{model.name}.keras")
@@ -158,7 +177,7 @@ def main() -> int:
                  for name, v in zip(names(model), model.trainable_variables, strict=True)}
         record = {
             "keras_version": keras.__version__, "backend": keras.backend.backend(),
-            "floatx": keras.config.floatx(), "x": x.tolist(), "y": y.tolist(),
+            "dtype": str(model.trainable_variables[0].dtype), "x": x.tolist(), "y": y.tolist(),
             "keras": {"loss": k_loss, "gradients": k_grads},
             "exact": {"loss": e_loss, "gradients": e_grads},
             "after_one_epoch": after,
