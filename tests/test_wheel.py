@@ -1,7 +1,8 @@
 """The installed package works anywhere: build the wheel, install it into a fresh virtual
 environment, and run every command from an empty directory, whose outputs land there.
 
-No network: the wheel is built without isolation by the running setuptools, and the new
+No network: the wheel is built without isolation by the running setuptools (the ``test``
+extra installs a recent one), and the new
 environment reaches the running one's dependencies through a ``.pth`` file (whose own ``.pth``
 files, such as an editable install of this repository, are not processed).
 """
