@@ -2,9 +2,9 @@
 environment, and run every command from an empty directory, whose outputs land there.
 
 No network: the wheel is built without isolation by the running setuptools (the ``test``
-extra installs a recent one), and the new
-environment reaches the running one's dependencies through a ``.pth`` file (whose own ``.pth``
-files, such as an editable install of this repository, are not processed).
+extra installs a recent one), and the new environment reaches the running one's dependencies
+through a ``.pth`` file (whose own ``.pth`` files, such as an editable install of this
+repository, are not processed).
 """
 
 import json
