@@ -270,6 +270,15 @@ def _weights(raw: bytes, layers: list[dict], sizes: list[int]) -> dict:
 
 def from_config(model: dict, weights: bytes | None = None, default_name: str = "keras") -> dict:
     """The spec table of a Keras model config (and its ``.weights.h5`` bytes, if any)."""
+    try:
+        return _from_config(model, weights, default_name)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # Untrusted JSON: a value of the wrong type anywhere is one line, not a traceback.
+        raise SpecError(f"the Keras model config is malformed ({type(exc).__name__}: "
+                        f"{str(exc)[:80]}); save it again with Keras 3") from None
+
+
+def _from_config(model: dict, weights: bytes | None, default_name: str) -> dict:
     layer_configs = _layers(model)
     layers = [_dense(c, i) for i, c in enumerate(layer_configs, start=1)]
     sizes = [_inputs(model)] + [layer["units"] for layer in layers]

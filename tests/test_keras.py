@@ -14,13 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codegen.check import load_module
 from codegen.cli.import_keras import toml_text
 from codegen.emit import write_module
 from derive import keras
+from derive.errors import SpecError
 from derive.render.handout import _table
-from derive.spec import load
+from derive.spec import from_table, load
 
 FIXTURES = Path(__file__).with_name("fixtures") / "keras"
 MODELS = ["lamurias", "softmax_classifier", "binary_classifier", "functional_classifier",
@@ -165,3 +168,39 @@ def test_without_h5py_the_archive_says_how_to_install_it(run, monkeypatch):
     assert status == 2 and "pip install 'chainrule[keras]'" in err and err.count("\n") == 1
     status, out, _ = run("import-keras", str(FIXTURES / "lamurias.model.json"))
     assert status == 0 and "Architecture only" in out  # the architecture needs no h5py
+
+
+def _paths(value, prefix=()):
+    """Every (path, value) inside a decoded JSON document."""
+    yield prefix, value
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else []
+    for key, inner in items:
+        yield from _paths(inner, (*prefix, key))
+
+
+CONFIG = json.loads((FIXTURES / "lamurias.model.json").read_text())
+PATHS = [path for path, _ in _paths(CONFIG) if path]
+
+
+@settings(max_examples=300, deadline=None)
+@given(index=st.integers(0, len(PATHS) - 1),
+       junk=st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                         lambda inner: st.lists(inner, max_size=3)
+                         | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                         max_leaves=6))
+def test_any_corrupted_value_is_a_spec_error_or_a_valid_spec(index, junk):
+    config = json.loads(json.dumps(CONFIG))
+    *parents, last = PATHS[index]
+    holder = config
+    for key in parents:
+        holder = holder[key]
+    holder[last] = junk
+    try:
+        table = keras.from_config(config)
+    except SpecError:
+        return
+    try:
+        from_table(table)
+    except SpecError:
+        pass
