@@ -22,7 +22,6 @@ from codegen.cli.import_keras import toml_text
 from codegen.emit import write_module
 from derive import keras
 from derive.errors import SpecError
-from derive.render.handout import _table
 from derive.spec import from_table, load
 
 FIXTURES = Path(__file__).with_name("fixtures") / "keras"
@@ -77,13 +76,22 @@ def test_architecture_json_and_archive_agree(name):
     assert {k: v for k, v in archive.items() if k != "params"} == text
 
 
-def test_lamurias_settings_and_summary_table():
+def test_lamurias_settings():
     net = load(FIXTURES / "lamurias.keras")
     assert net.sizes == [2, 4, 4, 1] and net.loss.kind == "squared_error"
     assert (net.loss.reduce_outputs, net.loss.reduce_examples) == ("mean", "mean")
     assert net.training == {"learning_rate": 0.5, "momentum": 0.9}
-    rows, total, _ = _table(net)
-    assert [r["params"] for r in rows[1:]] == [12, 20, 5] and total == 37  # model.summary()
+
+
+def test_lamurias_handout_table_matches_keras_summary(run, tmp_path):
+    status, _, err = run("handout", str(FIXTURES / "lamurias.keras"), "--format", "markdown",
+                         "-o", str(tmp_path))
+    assert status == 0, err
+    rows = [line.split("|")[1:-1] for line in (tmp_path / "lamurias.md").read_text().splitlines()
+            if line.startswith("| dense") or line.startswith("| **Total**")]
+    # model.summary(): dense (None, 4) 12, dense_1 (None, 4) 20, dense_2 (None, 1) 5; total 37
+    assert [(r[1].strip(), r[2].strip(" *")) for r in rows] == [
+        ("(None, 4)", "12"), ("(None, 4)", "20"), ("(None, 1)", "5"), ("", "37")]
 
 
 def test_no_bias_layer_has_no_bias():
