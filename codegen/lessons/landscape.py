@@ -68,8 +68,10 @@ def _steps(settings: dict, rate: float | None, steps: int | None,
            momentum: float | None, path: str) -> tuple[float, int, float]:
     rate = float(settings["learning_rate"] if rate is None else rate)
     steps = int(settings["epochs"] if steps is None else steps)
-    if momentum is None:
-        momentum = (float(settings["momentum"]) or 0.9) if path == "momentum" else 0.0
+    if path != "momentum":
+        momentum = 0.0
+    elif momentum is None:
+        momentum = float(settings["momentum"]) or 0.9
     if not (rate > 0 and math.isfinite(rate)):
         raise SpecError(f"--learning-rate must be positive, not {rate}")
     if not 0 <= momentum < 1:

@@ -5,15 +5,12 @@ Contract: each ``*_figure`` function takes the data of one lesson module and ret
 whose symbols are the notation's (w⁽¹⁾, b⁽¹⁾; w_x1, t_1 …, as mathtext) and a legend placed
 outside the axes, so it covers no data. ``figure_bytes(fig, suffix)`` saves a figure as PNG,
 PDF or SVG with no varying metadata (no software version, no date; SVG ids from a fixed
-salt), so the same data give the same bytes. ``files(figures, target, name)`` names the files
-of ``--plots``: a directory gets ``NAME_KIND.png``; a path ending in .png, .pdf or .svg is the
-file itself when there is one figure, and ``STEM_KIND.EXT`` beside it when there are several.
+salt), so the same data give the same bytes.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import matplotlib
 
@@ -29,7 +26,6 @@ from codegen.lessons.search import Search  # noqa: E402
 from codegen.lessons.training import Boundary, Curve, Training  # noqa: E402
 from derive.errors import SpecError  # noqa: E402
 
-SUFFIXES = (".png", ".pdf", ".svg")
 METADATA = {".png": {"Software": None},
             ".pdf": {"Creator": None, "Producer": None, "CreationDate": None},
             ".svg": {"Creator": None, "Date": None}}
@@ -49,32 +45,12 @@ def _legend(fig: Figure) -> None:
 
 def figure_bytes(fig: Figure, suffix: str = ".png") -> bytes:
     """``fig`` saved as PNG, PDF or SVG, the same bytes for the same figure."""
-    if suffix not in SUFFIXES:
-        raise SpecError(f"plots are written as {', '.join(SUFFIXES)}, not {suffix!r}")
+    if suffix not in METADATA:
+        raise SpecError(f"plots are written as {', '.join(METADATA)}, not {suffix!r}")
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "chainrule"}):
         fig.savefig(buffer, format=suffix[1:], dpi=110, metadata=METADATA[suffix])
     return buffer.getvalue()
-
-
-def files(figures: dict[str, Figure], target: str | Path, name: str) -> dict[Path, bytes]:
-    """Path → bytes of each figure for ``--plots TARGET`` (see the module docstring); the
-    figures are closed."""
-    target = Path(target)
-    suffix = target.suffix.lower()
-    out = {}
-    for kind, fig in figures.items():
-        if suffix in SUFFIXES:
-            path = target if len(figures) == 1 else target.with_name(
-                f"{target.stem}_{kind}{suffix}")
-            out[path] = figure_bytes(fig, suffix)
-        elif suffix:
-            raise SpecError(f"--plots takes a directory or a file ending in "
-                            f"{', '.join(SUFFIXES)}, not {target.name!r}")
-        else:
-            out[target / f"{name}_{kind}.png"] = figure_bytes(fig, ".png")
-        plt.close(fig)
-    return out
 
 
 def close(figures: dict[str, Figure]) -> None:
@@ -180,8 +156,9 @@ def landscape_figure(L: Landscape) -> Figure:
         _path(ax, L.trace.points, f"{kind}, ε = {L.rate:g}, {len(L.trace.points) - 1} steps")
     ax.set_xlabel(L.labels[0])
     ax.set_ylabel(L.labels[1])
-    ax.set_title(f"{L.name}: cost {L.cost} over {L.labels[0]} and {L.labels[1]} "
-                 (f"({L.held} other parameters held)" if L.held else "(its only parameters)"), fontsize=10)
+    held = f"{L.held} other parameters held" if L.held else "its only parameters"
+    ax.set_title(f"{L.name}: cost {L.cost} over {L.labels[0]} and {L.labels[1]} ({held})",
+                 fontsize=10)
     _legend(fig)
     return fig
 
