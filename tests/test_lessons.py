@@ -254,7 +254,8 @@ def test_training_comparisons_and_figures(keras):
     assert sum(len(c.get_offsets()) for c in ax.collections
                if type(c).__name__ == "PathCollection") == 200
     ax = figures["rates"].axes[0]
-    assert ax.get_title() == "keras_2_4_4_1: learning rates compared"
+    assert ax.get_title() == ("keras_2_4_4_1: learning rates compared (momentum 0.9, "
+                              "batch 16, 30 epochs)")
     assert len(ax.get_lines()) == 2 and len(_legend(figures["rates"])) == 2
     assert _legend(figures["batch"])[0].startswith("online (batch size 1)")
     assert len(figures["momentum"].axes[0].get_lines()) == 2
@@ -300,3 +301,35 @@ def test_bad_input_is_one_line_and_writes_nothing(run, tmp_path, monkeypatch, ar
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and message in err
     assert not list(tmp_path.iterdir())
+
+
+# --- handout and the committed lesson --------------------------------------------------------
+def test_handout_gains_the_training_section_and_compiles(run, tmp_path):
+    status, out, err = run("handout", "not_gate", "--lessons", "--pdf", "-o", str(tmp_path))
+    assert status == 0, err
+    tex = (tmp_path / "not_gate.tex").read_text()
+    assert "\\section*{Training: what gradient descent does with these gradients}" in tex
+    assert "\\usepackage{graphicx}" in tex
+    assert "\\includegraphics[width=0.8\\linewidth]{not_gate_lesson_landscape.png}" in tex
+    assert "over $w^{(1)}$ and $b^{(1)}$" in tex and "$-\\nabla C$" in tex
+    assert "lesson_boundary" not in tex  # one input: no decision boundary
+    assert (tmp_path / "not_gate.pdf").read_bytes().startswith(b"%PDF")
+    for name in ("not_gate_lesson_landscape.png", "not_gate_lesson_loss.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+    status, _, _ = run("handout", "or_gate", "--lessons", "--format", "markdown", "-o",
+                       str(tmp_path))
+    md = (tmp_path / "or_gate.md").read_text()
+    assert "## Training: what gradient descent does with these gradients" in md
+    assert "](or_gate_lesson_boundary.png)" in md and "$t_{z}$" in md
+
+
+def test_committed_lesson_pictures_are_fresh():
+    from codegen.lessons import lecture
+
+    committed = {p.name: p.read_bytes() for p in lecture.DOCS.glob("*.png")}
+    fresh = lecture.pictures()
+    assert sorted(committed) == sorted(fresh), "run python -m codegen.regenerate"
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, f"stale: {stale}; run python -m codegen.regenerate"
+    again = lecture.pictures()["descent_x2.png"]
+    assert again == fresh["descent_x2.png"]

@@ -116,14 +116,13 @@ LESSON = {
     "descent_2d.png": _descent("x**2 + 10*y**2", ["-4", "1"], ["0.04", "0.09"], 30),
     "not_gate_landscape.png": _landscape("not_gate", ["w1", "b1"]),
     "keras_landscape_momentum.png": _landscape("keras_2_4_4_1", ["W3[0,0]", "b3[0]"],
-                                               lo=-8.0, hi=8.0, path="momentum", steps=100),
+                                               path="momentum", rate=2.0, steps=100),
     "not_gate_search.png": _search("not_gate", ["w1", "b1"]),
     "keras_loss.png": _training("keras_2_4_4_1", "loss"),
     "keras_boundary.png": _training("keras_2_4_4_1", "boundary"),
     "keras_rates.png": _training("keras_2_4_4_1", "rates", epochs=200,
                                  compare_rates=[0.05, 0.5, 5.0]),
-    "keras_momentum.png": _training("keras_2_4_4_1", "momentum", epochs=200,
-                                    compare_momentum=True),
+    "keras_momentum.png": _training("keras_2_4_4_1", "momentum", compare_momentum=True),
     "keras_batch.png": _training("keras_2_4_4_1", "batch", epochs=200, compare_batch=True),
 }
 

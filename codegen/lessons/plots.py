@@ -216,15 +216,24 @@ TITLES = {"rates": "learning rates compared", "momentum": "SGD against SGD + mom
           "batch": "online (batch size 1) against full batch"}
 
 
+def _fixed(kind: str, s: dict) -> str:
+    """The settings a comparison holds fixed."""
+    batch = "full batch" if s["batch_size"] is None else f"batch {s['batch_size']}"
+    parts = {"rates": [f"momentum {s['momentum']:g}", batch],
+             "momentum": [f"ε = {s['learning_rate']:g}", batch],
+             "batch": [f"ε = {s['learning_rate']:g}", f"momentum {s['momentum']:g}"]}[kind]
+    return ", ".join(parts + [f"{s['epochs']} epochs"])
+
+
 def comparison_figure(name: str, kind: str, curves: list[Curve], cost: str) -> Figure:
     """Loss curves of several runs on one (logarithmic) axis."""
     fig, ax = _figure()
     for i, c in enumerate(curves):
         ax.semilogy(np.arange(1, len(c.history) + 1), c.history, color=COLORS[i % len(COLORS)],
-                    label=f"{c.label} ({_settings_label(c.settings)})")
+                    label=c.label)
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"loss {cost} (log scale)")
-    ax.set_title(f"{name}: {TITLES[kind]}", fontsize=10)
+    ax.set_title(f"{name}: {TITLES[kind]} ({_fixed(kind, curves[0].settings)})", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     _legend(fig)
     return fig
