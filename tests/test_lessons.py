@@ -291,6 +291,8 @@ def test_plots_are_written_atomically_and_deterministically(run, tmp_path):
     (["descent", "--function", "x**2", "--x0", "1", "2"], "--x0 needs 1 value"),
     (["descent", "--function", "__import__('os')", "--x0", "1"], "not allowed"),
     (["descent", "--function", "x**2", "--x0", "1", "--rates", "-1"], "positive"),
+    (["descent", "--function", "log(x)", "--x0=-1"], "no finite real value at x₀ = -1"),
+    (["descent", "--function", "x**2", "--x0", "1", "--steps", "100000"], "--steps must be"),
     (["train", "keras_2_4_4_1", "--epochs", "10000000"], "--epochs must be between"),
     (["train", "keras_2_4_4_1", "--momentum", "1.5"], "--momentum must be in [0, 1)"),
     (["descent", "--function", "x**2", "--x0", "1", "--plots", "out.jpg"], "--plots takes"),
@@ -333,3 +335,42 @@ def test_committed_lesson_pictures_are_fresh():
     assert not stale, f"stale: {stale}; run python -m codegen.regenerate"
     again = lecture.pictures()["descent_x2.png"]
     assert again == fresh["descent_x2.png"]
+
+
+def test_same_seed_same_json(run):
+    for args in (["landscape", "keras_2_4_4_1", "--params", "W3[0,0]", "b3[0]",
+                  "--resolution", "5", "--steps", "20", "--path", "momentum"],
+                 ["train", "keras_2_4_4_1", "--epochs", "5", "--compare-batch", "--seed", "3"]):
+        first, second = run(*args, "--format", "json"), run(*args, "--format", "json")
+        assert first[0] == 0 and first == second
+    a = json.loads(run("train", "keras_2_4_4_1", "--epochs", "5", "--format", "json")[1])
+    b = json.loads(run("train", "keras_2_4_4_1", "--epochs", "5", "--seed", "1",
+                       "--format", "json")[1])
+    assert a["history"] != b["history"]  # the seed is what makes them equal
+
+
+def test_boundary_of_a_three_class_network():
+    from derive.network import Dense, Network
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 2)) + np.repeat([[0, 3], [3, 0], [-3, -3]], 10, axis=0)
+    y = np.repeat(np.eye(3), 10, axis=0)
+    net = Network(inputs=["u", "v"], targets=["p", "q", "r"], name="three",
+                  layers=[Dense(3, "softmax")], loss="categorical_cross_entropy",
+                  data={"x": x.tolist(), "y": y.tolist()})
+    T = train(nw.setting(net), epochs=100, learning_rate=0.5)
+    assert T.accuracy == 1.0 and T.history[-1] < T.history[0]
+    fig = plots.boundary_figure("three", T.boundary)
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$u$", "$v$")
+    assert _legend(fig) == ["class 0 (10 points)", "class 1 (10 points)", "class 2 (10 points)"]
+    assert set(np.unique(T.boundary.output)) == {0, 1, 2}
+    plots.close({"a": fig})
+
+
+def test_a_spec_without_data_is_refused(run, tmp_path):
+    spec = tmp_path / "bare.toml"
+    spec.write_text('name = "bare"\ninputs = 2\nlayers = [{units = 1, activation = "sigmoid"}]\n'
+                    'loss = "squared_error"\n')
+    status, _, err = run("train", str(spec))
+    assert status == 2 and "carries no data" in err and err.count("\n") == 1

@@ -199,9 +199,10 @@ def descent(text: str, x0: Sequence[str | float], rates: Sequence[str | float] =
     function = report.written_out(report.expression)
     derivatives = [report.written_out(g.in_inputs) for g in report.gradients]
     at = dict(zip(report.variables, start, strict=True))
-    if not all(sp.N(e.xreplace(at)).is_finite for e in [function, *derivatives]):
-        raise SpecError(f"f or its derivative is undefined at x₀ = {tuple(x0)}; start "
-                        "elsewhere")
+    values = [sp.N(e.xreplace(at)) for e in [function, *derivatives]]
+    if not all(v.is_real and v.is_finite for v in values):
+        raise SpecError(f"f or its derivative has no finite real value at x₀ = "
+                        f"{', '.join(map(str, x0))}; start elsewhere")
     runs = []
     for gamma in gammas:
         runs.append(_run(report.variables, function, derivatives, start, gamma, steps, None))
