@@ -274,6 +274,12 @@ def test_plots_are_written_atomically_and_deterministically(run, tmp_path):
         run(*args, "--plots", str(tmp_path / f"y{suffix}"))
         x, y = (tmp_path / f"x{suffix}").read_bytes(), (tmp_path / f"y{suffix}").read_bytes()
         assert x.startswith(magic) and x == y
+    status, out, _ = run("train", "xor_gate", "--epochs", "20", "--compare-momentum",
+                         "--plots", str(tmp_path / "c" / "xor.svg"))
+    assert status == 0
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == [
+        "xor_boundary.svg", "xor_loss.svg", "xor_momentum.svg"]
+    assert f"plot: {tmp_path / 'c' / 'xor_loss.svg'}" in out
     assert not list(tmp_path.rglob("*.tmp"))
 
 

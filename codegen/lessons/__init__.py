@@ -11,6 +11,7 @@ One concept per module, each a function returning plain data (the plots are draw
 - ``search``: grid search against Monte Carlo against gradient descent, at one budget.
 - ``training``: the generated module's ``train()`` with its loss history, compared over rates,
   momentum and batch size, and the decision boundary of a two-input classifier.
-- ``plots``: matplotlib figures of all of these (Agg backend), and their deterministic bytes.
+- ``plots``: matplotlib figures of all of these (Agg backend), and their deterministic bytes;
+  ``output``: what the commands share (number formats, ``--plots`` file names, writing).
 - ``lecture``: the training section of a handout and the committed pictures of docs/lessons.md.
 """
