@@ -150,6 +150,8 @@ def test_search_text_counts_and_the_atoms_note(run):
     assert "5^d passes 10^80 at d = 115" in out and "keras_2_4_4_1 has 37 parameters" in out
     status, out, _ = run("search", "not_gate", "--params", "w1", "--grid", "21")
     assert "21^d passes 10^80 at d = 61" in out
+    status, out, _ = run("search", "digits", "--params", "W1[0,0]", "--grid", "3")
+    assert status == 0 and f"3^2410 = {str(3**2410)[0]}.{str(3**2410)[1:4]} × 10^1149" in out
 
 
 def test_search_figure(not_gate):

@@ -12,6 +12,7 @@ one line on stderr and exit status 2, before anything is evaluated.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from codegen.lessons import network as nw
@@ -23,10 +24,19 @@ YEAR = 365.25 * 24 * 3600
 
 
 def _count(n: int) -> str:
-    return f"{n:,}" if n < 10**12 else f"{n:.3e}".replace("e+", " × 10^")
+    """A count, exactly up to 10¹², then as m × 10^e (exact digits: no float overflow)."""
+    if n < 10**12:
+        return f"{n:,}"
+    digits = str(n)
+    return f"{digits[0]}.{digits[1:4]} × 10^{len(digits) - 1}"
 
 
-def _duration(seconds: float) -> str:
+def _duration(n: int, per: float) -> str:
+    """How long n evaluations of ``per`` seconds take."""
+    exponent = math.log10(n) + math.log10(per)
+    if exponent > 15:  # beyond any float of seconds worth printing
+        return f"10^{exponent - math.log10(YEAR):.0f} years"
+    seconds = 10**exponent
     if seconds < 120:
         return f"{seconds:.3g} s"
     if seconds < 2 * YEAR:
@@ -46,7 +56,7 @@ def render_text(S: Search, s: nw.Setting, paths) -> str:
              f"(at {per * 1e6:.3g} µs each, as measured here):"]
     for d, n in S.counts:
         atoms = "  > 10^80, the atoms in the universe" if n > ATOMS else ""
-        lines.append(f"  d = {d:>4}: {S.grid}^{d} = {_count(n)}  ({_duration(n * per)})"
+        lines.append(f"  d = {d:>4}: {S.grid}^{d} = {_count(n)}  ({_duration(n, per)})"
                      f"{atoms}")
     lines.append(f"  {S.grid}^d passes 10^80 at d = {S.atoms_at}; {S.name} has "
                  f"{S.n_params} parameters")
