@@ -2,7 +2,8 @@
 
 Contract: ``search(setting, names, grid, lo, hi, budget, seed, rate)`` searches the d chosen
 parameters (the others held at the setting's start) three ways, each spending at most the same
-budget of loss evaluations (default: the grid's size, ``grid``ᵈ):
+budget of loss evaluations (default: the grid's size, ``grid``ᵈ, and at least one descent
+step's):
 
 - grid search: the cost at every point of ``grid`` values per parameter on [lo, hi] (numpy
   ``linspace``), the first parameter varying slowest;
@@ -114,7 +115,7 @@ def search(s: nw.Setting, names: list[str], grid: int = 21, lo: float = -1.0,
                         f"{MAX_POINTS:,}; search fewer parameters or use a coarser --grid")
     size = grid**d
     check_size(size, len(s.X), "--grid")
-    budget = size if budget is None else budget
+    budget = max(size, GRADIENT_COST + 1) if budget is None else budget
     if not GRADIENT_COST + 1 <= budget <= MAX_POINTS:
         raise SpecError(f"--budget must be between {GRADIENT_COST + 1} and {MAX_POINTS:,} "
                         f"loss evaluations, not {budget}")
