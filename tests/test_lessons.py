@@ -341,8 +341,7 @@ def test_committed_lesson_pictures_are_fresh():
     assert sorted(committed) == sorted(fresh), "run python -m codegen.regenerate"
     stale = [name for name in fresh if fresh[name] != committed[name]]
     assert not stale, f"stale: {stale}; run python -m codegen.regenerate"
-    again = lecture.pictures()["descent_x2.png"]
-    assert again == fresh["descent_x2.png"]
+    assert lecture.picture("not_gate_landscape.png") == fresh["not_gate_landscape.png"]
 
 
 def test_same_seed_same_json(run):
@@ -382,3 +381,16 @@ def test_a_spec_without_data_is_refused(run, tmp_path):
                     'loss = "squared_error"\n')
     status, _, err = run("train", str(spec))
     assert status == 2 and "carries no data" in err and err.count("\n") == 1
+
+
+def test_a_flat_or_undefined_surface_still_draws():
+    from codegen.lessons.landscape import Landscape
+
+    axis = np.linspace(-1, 1, 5)
+    for values in (np.ones((5, 5)), np.full((5, 5), np.nan)):
+        L = Landscape("flat", ["W1[0,0]", "b1[0]"], ["$w$", "$b$"], "$E$", axis, values,
+                      (0.0, 0.0), 0, "none", 0.1, 0.0, None, np.zeros((0, 2)), np.zeros((0, 2)))
+        fig = plots.landscape_figure(L)
+        assert plots.figure_bytes(fig).startswith(b"\x89PNG")
+        assert _legend(fig) == ["$-\\nabla$$E$ (direction)"]
+        plots.close({"a": fig})

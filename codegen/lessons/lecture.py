@@ -127,9 +127,14 @@ LESSON = {
 }
 
 
+def picture(name: str) -> bytes:
+    """The PNG bytes of one picture of docs/lessons.md."""
+    return _png(LESSON[name]())
+
+
 def pictures() -> dict[str, bytes]:
     """File name → PNG bytes of every picture of docs/lessons.md."""
-    return {name: _png(draw()) for name, draw in LESSON.items()}
+    return {name: picture(name) for name in LESSON}
 
 
 def regenerate(directory: Path = DOCS) -> list[Path]:

@@ -124,7 +124,10 @@ def _point(d: Descent) -> str:
 def _surface(fig: Figure, ax: plt.Axes, axis: np.ndarray, values: np.ndarray,
              cost: str) -> None:
     finite = values[np.isfinite(values)]
-    levels = np.linspace(finite.min(), finite.max(), 21) if finite.size else 10
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    if hi <= lo:  # a flat surface still gets a (single-coloured) map
+        lo, hi = lo - 0.5 * max(1.0, abs(lo)), hi + 0.5 * max(1.0, abs(hi))
+    levels = np.linspace(lo, hi, 21)
     filled = ax.contourf(axis, axis, values, levels=levels, cmap="viridis", alpha=0.85)
     ax.contour(axis, axis, values, levels=levels, colors="white", linewidths=0.5)
     fig.colorbar(filled, ax=ax, label=f"cost {cost}")
