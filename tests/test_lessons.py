@@ -375,6 +375,15 @@ def test_boundary_of_a_three_class_network():
     plots.close({"a": fig})
 
 
+def test_no_boundary_for_a_regression(run):
+    status, out, _ = run("train", "ibm_two_layer", "--epochs", "3", "--format", "json")
+    assert status == 0 and json.loads(out)["accuracy"] is None
+    T = train(nw.setting("ibm_two_layer"), epochs=3)
+    figures = plots.training_figures(T)
+    assert T.boundary is None and list(figures) == ["loss"]
+    plots.close(figures)
+
+
 def test_a_spec_without_data_is_refused(run, tmp_path):
     spec = tmp_path / "bare.toml"
     spec.write_text('name = "bare"\ninputs = 2\nlayers = [{units = 1, activation = "sigmoid"}]\n'

@@ -6,8 +6,9 @@ spec's training settings where an argument is ``None``; the history it returns i
 ``train()``'s own ``history["loss"]`` (Keras' ``H.history['loss']``), untouched. On request it
 trains again, from the same start with the same seed, for each rate of ``compare_rates``, for
 SGD (momentum 0) against SGD + momentum 0.9 (``compare_momentum``) and for online (batch size
-1) against full batch (``compare_batch``). For a network of two inputs it samples the trained
-network's output (``forward``) over the plane of the data: the decision boundary. Settings out
+1) against full batch (``compare_batch``). For a classifier of two inputs (targets 0/1 or
+one-hot) it samples the trained network's output (``forward``) over the plane of the data: the
+decision boundary. Settings out
 of range, or epochs × rows over ``MAX_WORK``, are a ``SpecError`` before anything trains.
 """
 
@@ -114,10 +115,17 @@ def boundary(s: nw.Setting, params: dict) -> Boundary:
     return Boundary(x1, x2, shaped, s.X, _classes(s.Y), inputs, binary)
 
 
+def classifier(Y: np.ndarray) -> bool:
+    """Whether the targets are classes: 0/1 in one column, or one-hot rows."""
+    if not np.all(np.isin(Y, (0, 1))):
+        return False
+    return Y.shape[1] == 1 or bool(np.all(Y.sum(axis=1) == 1))
+
+
 def accuracy(s: nw.Setting, params: dict) -> float | None:
-    """Share of rows classified right (outputs > 0.5, or argmax); None for one real target
-    that is not a class."""
-    if s.Y.shape[1] == 1 and not np.all(np.isin(s.Y, (0, 1))):
+    """Share of rows classified right (outputs > 0.5, or argmax); None unless the targets
+    are classes."""
+    if not classifier(s.Y):
         return None
     with np.errstate(all="ignore"):
         out = np.asarray(s.module.forward(params, s.X))
@@ -154,6 +162,6 @@ def train(s: nw.Setting, *, epochs: int | None = None, learning_rate: float | No
                       nw.cost_label(s))
     for kind, runs in variants.items():
         result.comparisons[kind] = [Curve(label, run, _run(s, run)[1]) for label, run in runs]
-    if len(s.net.inputs) == 2:
+    if len(s.net.inputs) == 2 and classifier(s.Y):
         result.boundary = boundary(s, params)
     return result
