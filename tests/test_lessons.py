@@ -295,6 +295,8 @@ def test_plots_are_written_atomically_and_deterministically(run, tmp_path):
      "--resolution must be between 2 and 400"),
     (["landscape", "digits", "--params", "W1[0,0]", "b1[0]", "--resolution", "300"],
      "row evaluations"),
+    (["landscape", "not_gate", "--params", "w1", "b1", "--momentum", "0.5"],
+     "--momentum goes with --path momentum"),
     (["descent", "--function", "x*y*z", "--x0", "1", "2", "3"], "one or two variables"),
     (["descent", "--function", "x**2", "--x0", "1", "2"], "--x0 needs 1 value"),
     (["descent", "--function", "__import__('os')", "--x0", "1"], "not allowed"),

@@ -19,6 +19,7 @@ from codegen.lessons import network as nw
 from codegen.lessons import output as out
 from codegen.lessons.descent import behaviour
 from codegen.lessons.landscape import PATHS, Landscape, landscape
+from derive.errors import SpecError
 
 
 def _at(L: Landscape, point) -> str:
@@ -69,6 +70,8 @@ def render_json(L: Landscape, s: nw.Setting, paths) -> str:
 def run_landscape(args: argparse.Namespace) -> int:
     """Evaluate, draw, then write the plot and print the report."""
     out.check_target(args.plots)
+    if args.momentum is not None and args.path != "momentum":
+        raise SpecError("--momentum goes with --path momentum")
     s = nw.setting(args.spec, args.seed)
     L = landscape(s, args.params, *args.range, args.resolution, args.path,
                   args.learning_rate, args.steps, args.momentum)
