@@ -142,6 +142,25 @@ def test_search_not_gate_grid_is_441_points_and_matches_brute_force(run, names):
     assert [c["evaluations"] for c in data["counts"]] == [21, 441]
 
 
+def test_search_calls_the_module_as_often_as_it_reports():
+    s = nw.setting("not_gate")
+    calls = {"loss": 0, "gradients": 0}
+
+    def counting(name, function):
+        def counted(*args):
+            calls[name] += 1
+            return function(*args)
+        return counted
+
+    for name in calls:
+        setattr(s.module, name, counting(name, getattr(s.module, name)))
+    S = search(s, ["W1[0,0]", "b1[0]"], grid=21, lo=-1, hi=1)
+    steps = len(S.trace.points) - 1
+    assert len(S.grid_values) == 441 and steps == 146
+    assert calls == {"loss": 441 + 441 + steps + 1, "gradients": steps}
+    assert S.method("gradient descent").evaluations == 3 * steps + 1 <= 441
+
+
 def test_search_text_counts_and_the_atoms_note(run):
     status, out, _ = run("search", "keras_2_4_4_1", "--params", "w1_1_1", "b1_1", "--grid",
                          "5")
