@@ -186,8 +186,9 @@ def search_figure(S: Search) -> Figure:
                 markeredgecolor="black", linestyle="none",
                 label=f"best of {m.name}: {m.best_cost:.4g}")
     pts = np.array(S.trace.points)
-    ax.set_xlim(min(S.lo, pts[:, 0].min()), max(S.hi, pts[:, 0].max()))
-    ax.set_ylim(min(S.lo, pts[:, 1].min()), max(S.hi, pts[:, 1].max()))
+    for axis, limits in ((0, ax.set_xlim), (1, ax.set_ylim)):
+        lo, hi = min(S.lo, pts[:, axis].min()), max(S.hi, pts[:, axis].max())
+        limits(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))  # markers at the edge show whole
     ax.set_xlabel(S.labels[0])
     ax.set_ylabel(S.labels[1])
     ax.set_title(f"{S.name}: grid search, Monte Carlo and gradient descent, "
