@@ -13,10 +13,23 @@ import sys
 from importlib import metadata
 
 from codegen import progress
-from codegen.cli import codegen, compare, derive, eval, examples, handout, import_keras
+from codegen.cli import (
+    codegen,
+    compare,
+    derive,
+    descent,
+    eval,
+    examples,
+    handout,
+    import_keras,
+    landscape,
+    search,
+    train,
+)
 from derive.errors import ChainruleError
 
-COMMANDS = (examples, derive, eval, codegen, handout, compare, import_keras)
+COMMANDS = (examples, derive, eval, codegen, handout, compare, descent, landscape, search,
+            train, import_keras)
 
 
 def version() -> str:
