@@ -28,6 +28,15 @@ def test_progress_does_not_change_stdout(run):
     assert err.rstrip().endswith("s elapsed") and "done, 2 of 2" in err.splitlines()[-1]
 
 
+def test_training_reports_its_epochs(run):
+    _, quiet, quiet_err = run("train", "keras_2_4_4_1", "--epochs", "20", "--quiet")
+    status, shown, err = run("train", "keras_2_4_4_1", "--epochs", "20", "--progress")
+    assert status == 0 and shown == quiet and quiet_err == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("chainrule: training keras_2_4_4_1: 1 of 20 epochs, loss ")
+    assert lines[-1].startswith("chainrule: training keras_2_4_4_1: done, 20 of 20, ")
+
+
 def test_quiet_silences_and_flags_exclude_each_other(run, capsys):
     status, _, err = run("derive", "or_gate", "--quiet")
     assert status == 0 and err == ""

@@ -1,5 +1,6 @@
 """The installed package works anywhere: build the wheel, install it into a fresh virtual
-environment, and run every command from an empty directory, whose outputs land there.
+environment, and run every command (the lesson commands too) from an empty directory, whose
+outputs land there.
 
 No network: the wheel is built without isolation by the running setuptools (the ``test``
 extra installs a recent one), and the new environment reaches the running one's dependencies
@@ -82,6 +83,17 @@ def test_every_command_runs_from_an_empty_directory(installed, tmp_path):
         result = json.loads(chainrule(installed, tmp_path, "eval", spec, "--x",
                                       json.dumps(figures["x"]), "--y", json.dumps(figures["y"])))
         assert result["loss"] == pytest.approx(figures["exact"]["loss"], rel=1e-12)
+    # The lesson commands, their plots into the current directory.
+    chainrule(installed, tmp_path, "descent", "--function", "x**2", "--x0=-4", "--rates", "0.8",
+              "--steps", "5", "--plots", ".")
+    chainrule(installed, tmp_path, "landscape", "not_gate", "--params", "w1", "b1",
+              "--resolution", "11", "--plots", ".")
+    chainrule(installed, tmp_path, "search", "not_gate", "--params", "W1[0,0]", "b1[0]",
+              "--grid", "5", "--plots", ".")
+    trained = chainrule(installed, tmp_path, "train", "keras_2_4_4_1", "--epochs", "3",
+                        "--plots", ".")
+    assert "after epoch 3" in trained
+    assert len(list(tmp_path.glob("*.png"))) >= 4
     err = chainrule(installed, tmp_path, "codegen", "--all", status=2)
     assert "inside a chainrule checkout" in err and err.count("\n") == 1
     assert not list(installed.parent.rglob("generated"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from codegen import progress
 from codegen.lessons import network as nw
 from codegen.lessons import output as out
 from codegen.lessons.training import Training, train
@@ -112,4 +113,5 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--plots", metavar="DIR|FILE",
                    help="write the plots: into DIR as NAME_loss.png, NAME_boundary.png, …, or "
                         "as FILE's stem with _KIND (.png/.pdf/.svg)")
+    progress.add_arguments(p)
     p.set_defaults(func=run_train)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from codegen import progress
 from codegen.lessons import network as nw
 from derive.errors import SpecError
 
@@ -91,8 +92,11 @@ def checked(s: nw.Setting, out: dict) -> dict:
 def _run(s: nw.Setting, settings: dict) -> tuple[dict, list[float]]:
     """The module's ``train()`` from the start (standardisation refitted by train())."""
     start = {k: v for k, v in s.start.items() if k in s.net.param_shapes()}
-    with np.errstate(all="ignore"):
-        params, history = s.module.train(start, s.X, s.Y, **settings)
+    with progress.task(f"training {s.net.name}", settings["epochs"]) as bar, \
+            np.errstate(all="ignore"):
+        params, history = s.module.train(
+            start, s.X, s.Y, **settings,
+            callback=lambda epoch, loss, _: bar.step(f"epochs, loss {loss:.4g}"))
     return params, list(history["loss"])
 
 
