@@ -22,6 +22,7 @@ from sympy.printing.str import StrPrinter
 from derive.expr import MAX_PATHS, ExpressionReport, Gradient, ModeLine, sigmoid
 from derive.render.document import RULE_TITLES
 from derive.symbolic import Partial
+from derive.verify import WORK_DIGITS
 
 FORMATS = ("text", "latex", "markdown", "json")
 TITLES = {**RULE_TITLES, "trigonometric": "trigonometric rule"}
@@ -229,11 +230,11 @@ def _point_text(report: ExpressionReport) -> str:
 
 
 def _verified(report: ExpressionReport) -> str:
-    how = "symbolically and at random points" if all(g.symbolic for g in report.gradients) \
-        else "at random points"
+    exact = ", and sympy.diff symbolically" if all(g.symbolic for g in report.gradients) else ""
     worst = max((g.gap for g in report.gradients), default=0.0)
-    return (f"Verified: each derivative equals sympy.diff of the expression, {how} (50 digits; "
-            f"largest relative gap {worst:.1e}).")
+    return ("Verified: each derivative and step equals the expression's derivative taken "
+            f"numerically at random points (central differences in {WORK_DIGITS} digits){exact}; "
+            f"largest relative gap {worst:.1e}.")
 
 
 # --- text --------------------------------------------------------------------------------
