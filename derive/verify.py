@@ -139,20 +139,22 @@ def gap(got: mpmath.mpf, expected: mpmath.mpf) -> mpmath.mpf:
 class Probe:
     """The independent route at one point: every value by ``forward``, every derivative ∂u/∂v
     by a central difference of two forward passes with v moved (each pass, and each derivative,
-    computed once). ``forward(point, (v, h))`` returns all values with v moved by h, or None
+    computed once). ``forward(point, None)`` returns every named value at the point;
+    ``forward(values, (v, h))``, given those values, returns them with v moved by h, or None
     when it cannot move v. Works in the precision current at each call (``WORK_DIGITS``)."""
 
     def __init__(self, forward: Forward, point: Values):
-        self.forward, self.point = forward, point
-        self.values = forward(point, None)
+        self.forward = forward
+        self.base = forward(point, None)
+        self.values = dict(self.base)  # the base pass, and whatever a caller adds (δ values)
         self._moved: dict = {}
         self._partials: dict = {}
 
     def _pass(self, v: sp.Expr, sign: int) -> Values | None:
         key = (v, sign)
         if key not in self._moved:
-            h = STEP * max(1, abs(value(v, self.values)))
-            self._moved[key] = (self.forward(self.point, (v, sign * h)), h)
+            h = STEP * max(1, abs(value(v, self.base)))
+            self._moved[key] = (self.forward(self.base, (v, sign * h)), h)
         return self._moved[key]
 
     def partial(self, u: sp.Expr, v: sp.Expr) -> mpmath.mpf | None:
@@ -164,7 +166,7 @@ class Probe:
             (plus, h), (minus, _) = self._pass(v, 1), self._pass(v, -1)
             result = None
             if plus is not None:
-                at, up, down = value(u, self.values), value(u, plus), value(u, minus)
+                at, up, down = value(u, self.base), value(u, plus), value(u, minus)
                 right, left = (up - at) / h, (at - down) / h
                 if gap(right, left) < KINK:
                     result = (up - down) / (2 * h)
@@ -205,43 +207,60 @@ def random_point(model: Model, seed: int = 0) -> dict[sp.Symbol, sp.Float]:
     return point
 
 
+@cache
+def _layer_function(activation: str, units: int) -> Callable:
+    """The outputs of a layer of ``activation`` from its pre-activations, in mpmath."""
+    act = get_activation(activation)
+    u = [sp.Dummy() for _ in range(units)]
+    return sp.lambdify([u], [act.define(x) for x in u] if act.elementwise else act.define(u),
+                       "mpmath")
+
+
+@cache
+def _loss_function(spec, outputs: int) -> Callable:
+    """One example's loss from the outputs and targets, in mpmath."""
+    outs, ys = [sp.Dummy() for _ in range(outputs)], [sp.Dummy() for _ in range(outputs)]
+    return sp.lambdify([outs, ys], get_loss(spec.kind).example(outs, ys, spec), "mpmath")
+
+
 def network_forward(model: Model) -> Forward:
     """The network's forward pass and loss from the spec (layers, registry definitions, loss
     formula) in mpmath, filling every named value: each unit's net input (s), pre-activation
-    (z) and output (a), and the loss E. It may move a parameter, an input, or a unit's
-    pre-activation (``model.arg[l][j]``, for the error terms δ = ∂E/∂z)."""
+    (z) and output (a), and the loss E. It may move a parameter, an input, a target or a
+    unit's pre-activation (``model.arg[l][j]``, for the error terms δ = ∂E/∂z); given the
+    unmoved pass's values, it recomputes only the layers from the moved one up."""
     net, sym = model.net, model.sym
+    L = len(net.layers)
     layers = []
     for l, layer in enumerate(net.layers, start=1):
-        act = get_activation(layer.activation)
-        fan_in, units = net.sizes[l - 1], layer.units
-        u = [sp.Dummy() for _ in range(units)]
-        out = [act.define(x) for x in u] if act.elementwise else act.define(u)
         units_of = [(sym[f"b{l}[{j}]"] if layer.bias else None, sym.get(f"s{l}[{j}]"),
                      sym.get(f"z{l}[{j}]"), sym[f"a{l}[{j}]"],
-                     [sym[f"W{l}[{i},{j}]"] for i in range(fan_in)]) for j in range(units)]
+                     [sym[f"W{l}[{i},{j}]"] for i in range(net.sizes[l - 1])])
+                    for j in range(layer.units)]
         layers.append((layer.input_function == "squared_distance",
-                       sp.lambdify([u], out, "mpmath"), units_of))
-    outs = [sp.Dummy() for _ in net.targets]
-    ys = [sp.Dummy() for _ in net.targets]
-    loss = sp.lambdify([outs, ys], get_loss(net.loss.kind).example(outs, ys, net.loss), "mpmath")
-    xs = [sym[f"x[{i}]"] for i in range(len(net.inputs))]
+                       _layer_function(layer.activation, layer.units), units_of))
+    loss = _loss_function(net.loss, len(net.targets))
+    inputs = [[sym[f"x[{i}]"] for i in range(len(net.inputs))]]
+    inputs += [[sym[f"a{l}[{j}]"] for j in range(n)] for l, n in enumerate(net.sizes[1:], 1)]
     targets = [sym[f"y[{k}]"] for k in range(len(net.targets))]
-    units_at = {model.arg[l][j]: (l, j) for l in range(1, len(net.layers) + 1)
-                for j in range(len(model.arg[l]))}
+    start = {x: 1 for x in inputs[0]} | {y: L + 1 for y in targets}
+    start |= {p: int(model.canonical[p].partition("[")[0][1:]) for p in model.params}
+    units_at = {model.arg[l][j]: (l, j) for l in range(1, L + 1) for j in range(len(model.arg[l]))}
+    start |= {arg: l for arg, (l, _) in units_at.items()}
 
-    def forward(point: Values, move=None) -> Values | None:
-        values, at = dict(point), None
+    def forward(values: Values, move=None) -> Values | None:
+        values, at, first = dict(values), None, 1
         if move is not None:
             v, h = move
-            if v in values:
-                values[v] += h
-            elif v in units_at:
+            if v not in start:
+                return None
+            first = start[v]
+            if v in units_at:
                 at = units_at[v]
             else:
-                return None
-        prev = [values[x] for x in xs]
-        for l, (squared, act, units_of) in enumerate(layers, start=1):
+                values[v] += h
+        prev = [values[a] for a in inputs[first - 1]] if first <= L else None
+        for l, (squared, act, units_of) in enumerate(layers[first - 1:], start=first):
             args = []
             for j, (b, s, z, _, ws) in enumerate(units_of):
                 w = [values[k] for k in ws]
@@ -259,7 +278,8 @@ def network_forward(model: Model) -> Forward:
             prev = [real(a) for a in act(args)]
             for (_, _, _, a, _), out in zip(units_of, prev, strict=True):
                 values[a] = out
-        values[model.loss_symbol] = real(loss(prev, [values[y] for y in targets]))
+        outs = [values[a] for a in inputs[L]]
+        values[model.loss_symbol] = real(loss(outs, [values[y] for y in targets]))
         return values
 
     return forward
@@ -356,10 +376,12 @@ def definitions_forward(definitions: list[tuple[sp.Symbol, sp.Expr]]) -> Forward
     """The forward pass of named definitions (in order, each in the names before it): every
     named value from the variables, one of which it may move."""
 
+    defined = {symbol for symbol, _ in definitions}
+
     def forward(point: Values, move=None) -> Values | None:
         values = dict(point)
         if move is not None:
-            if move[0] not in values:
+            if move[0] not in values or move[0] in defined:
                 return None
             values[move[0]] += move[1]
         for symbol, definition in definitions:
