@@ -117,7 +117,7 @@ def value(expr: sp.Expr, known: Values, partial: Callable | None = None) -> mpma
                     raise Unusable("division by zero")
                 out = base ** int(exp)
             else:
-                out = real(base ** ev(exp)) if base >= 0 else real(mpmath.power(base, ev(exp)))
+                out = real(mpmath.power(base, ev(exp)))  # complex for a negative base
         else:
             pattern = tuple(None if a.free_symbols else a for a in e.args)
             inner = [ev(a) for a in e.args if a.free_symbols]
