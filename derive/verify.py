@@ -61,16 +61,13 @@ class Unusable(ArithmeticError):
 
 # --- evaluation in mpmath ----------------------------------------------------------------------
 @cache
-def _lambdified(func, pattern: tuple) -> Callable:
-    """``func`` applied to a dummy where ``pattern`` holds None, lambdified to mpmath."""
+def _lambdified(func, pattern: tuple, activation=None) -> Callable:
+    """``func`` applied to a dummy where ``pattern`` holds None, lambdified to mpmath; an
+    activation application by the registry entry ``activation``'s definition."""
     dummies = [sp.Dummy() for a in pattern if a is None]
     it = iter(dummies)
     args = [next(it) if a is None else a for a in pattern]
-    name = getattr(func, "__name__", "")
-    if name in ACTIVATIONS and ACTIVATIONS[name].elementwise and issubclass(func, AppliedUndef):
-        body = ACTIVATIONS[name].define(*args)
-    else:
-        body = func(*args)
+    body = activation.define(*args) if activation is not None else func(*args)
     return sp.lambdify(dummies, body, "mpmath")
 
 
@@ -121,7 +118,8 @@ def value(expr: sp.Expr, known: Values, partial: Callable | None = None) -> mpma
         else:
             pattern = tuple(None if a.free_symbols else a for a in e.args)
             inner = [ev(a) for a in e.args if a.free_symbols]
-            out = real(_lambdified(e.func, pattern)(*inner))
+            act = ACTIVATIONS.get(type(e).__name__) if isinstance(e, AppliedUndef) else None
+            out = real(_lambdified(e.func, pattern, act)(*inner))
         memo[e] = out
         return out
 
@@ -208,19 +206,20 @@ def random_point(model: Model, seed: int = 0) -> dict[sp.Symbol, sp.Float]:
 
 
 @cache
-def _layer_function(activation: str, units: int) -> Callable:
-    """The outputs of a layer of ``activation`` from its pre-activations, in mpmath."""
-    act = get_activation(activation)
+def _layer_function(act, units: int) -> Callable:
+    """The outputs of a layer of ``act`` (a registry entry) from its pre-activations, in
+    mpmath."""
     u = [sp.Dummy() for _ in range(units)]
     return sp.lambdify([u], [act.define(x) for x in u] if act.elementwise else act.define(u),
                        "mpmath")
 
 
 @cache
-def _loss_function(spec, outputs: int) -> Callable:
-    """One example's loss from the outputs and targets, in mpmath."""
+def _loss_function(loss, spec, outputs: int) -> Callable:
+    """One example's loss (``loss``, a registry entry, with ``spec``'s settings) from the
+    outputs and targets, in mpmath."""
     outs, ys = [sp.Dummy() for _ in range(outputs)], [sp.Dummy() for _ in range(outputs)]
-    return sp.lambdify([outs, ys], get_loss(spec.kind).example(outs, ys, spec), "mpmath")
+    return sp.lambdify([outs, ys], loss.example(outs, ys, spec), "mpmath")
 
 
 def network_forward(model: Model) -> Forward:
@@ -238,8 +237,9 @@ def network_forward(model: Model) -> Forward:
                      [sym[f"W{l}[{i},{j}]"] for i in range(net.sizes[l - 1])])
                     for j in range(layer.units)]
         layers.append((layer.input_function == "squared_distance",
-                       _layer_function(layer.activation, layer.units), units_of))
-    loss = _loss_function(net.loss, len(net.targets))
+                       _layer_function(get_activation(layer.activation), layer.units),
+                       units_of))
+    loss = _loss_function(get_loss(net.loss.kind), net.loss, len(net.targets))
     inputs = [[sym[f"x[{i}]"] for i in range(len(net.inputs))]]
     inputs += [[sym[f"a{l}[{j}]"] for j in range(n)] for l, n in enumerate(net.sizes[1:], 1)]
     targets = [sym[f"y[{k}]"] for k in range(len(net.targets))]
