@@ -2,33 +2,32 @@
 
 Sigmoid networks with squared error, every layer of the same width (inputs and outputs
 included), every gradient derived: depth 1–8 at width 3, then width 1–8 at depth 3. For each
-network it times
+network it measures
 
 * the whole command, ``python -m codegen.cli derive SPEC`` in a process of its own (start-up,
-  derivation, verification, rendering), as a user runs it: the best of ``--repeat`` runs;
-* inside one process: the derivation alone, the verification alone and the text rendering;
+  derivation, verification, rendering), as a user runs it: CPU and wall seconds;
+* inside this process: the derivation alone, the verification alone and the text rendering;
 * beside them, SymPy differentiating the fully expanded loss by every parameter (the route
-  verification used to take), in a process of its own that is stopped after ``CAP`` seconds;
-  larger networks of that sweep are then not tried.
+  verification used to take), in a process of its own that is stopped after ``--cap`` wall
+  seconds (60 by default); larger networks of that sweep are then not tried.
 
-It prints the operation counts of both routes, the ratio of SymPy's time to the command's, and
-the growth of each time from one row to the next with the ratio of the last row to the second
-(linear growth in depth would give 8/2 = 4). The other figures are one run each, so on a shared
-machine they carry its noise.
+Times are CPU seconds (wall seconds grow with whatever else the machine runs), each the best of
+``--repeat`` runs. It prints the operation counts of both routes, SymPy's time over the
+command's and over the derivation's, the growth of each time from one row to the next, and the
+last row over the second (linear growth in depth would give 8/2 = 4).
 Run from the repository root: ``python bench/derive_scaling.py [--cap SECONDS]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import sympy as sp
@@ -60,43 +59,54 @@ def spec_text(depth: int, width: int) -> str:
             f'layers = [{layers}]\nloss = {{kind = "squared_error", factor = 0.5}}\n')
 
 
-def command_time(depth: int, width: int, repeat: int) -> float:
-    """Wall time of ``python -m codegen.cli derive SPEC``, every gradient, in a new process:
-    the best of ``repeat`` runs (other work on a shared machine only ever adds time)."""
-    times = []
+def command_time(depth: int, width: int, repeat: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``python -m codegen.cli derive SPEC``, every gradient, each in a
+    new process: the best of ``repeat`` runs (other work on a shared machine only adds)."""
+    walls, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / f"d{depth}w{width}.toml"
         spec.write_text(spec_text(depth, width))
         for _ in range(repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "codegen.cli", "derive", str(spec)],
                                   cwd=ROOT, env=ENV, capture_output=True, text=True)
-            times.append(time.perf_counter() - start)
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             if done.returncode != 0 or "Verified" not in done.stdout:
                 raise SystemExit(f"chainrule derive failed on depth {depth}, width {width}: "
                                  f"{done.stderr.strip()}")
+    return min(walls), min(cpus)
+
+
+def best(repeat: int, run) -> float:
+    """The least CPU time of ``repeat`` calls of ``run``."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        run()
+        times.append(time.process_time() - start)
     return min(times)
 
 
-def parts(depth: int, width: int) -> dict:
-    """Derivation alone, verification alone and rendering, timed in this process."""
+def parts(depth: int, width: int, repeat: int) -> dict:
+    """CPU seconds of the derivation alone, the verification alone and the rendering, in this
+    process, each the best of ``repeat``; and the operation count of the results."""
     net = network(depth, width)
-    model = Model(net)
-    start = time.perf_counter()
-    deriver = Deriver(model)
-    results = [deriver.derive(p) for p in model.params]
-    derived = time.perf_counter() - start
+
+    def derive() -> tuple[Deriver, list]:
+        deriver = Deriver(Model(net))
+        return deriver, [deriver.derive(p) for p in deriver.m.params]
+
+    derived = best(repeat, derive)
+    deriver, results = derive()
     ops = sum(sp.count_ops(d.result) for d in results)
     ops += sum(sp.count_ops(d.result) for d in deriver.lemmas.values())
-    ops += sum(sp.count_ops(e) for e in model.definitions.values())
-    start = time.perf_counter()
-    verify(deriver, results)
-    verified = time.perf_counter() - start
+    ops += sum(sp.count_ops(e) for e in deriver.m.definitions.values())
+    verified = best(repeat, lambda: verify(deriver, results))
     report = build(net, check=False)
-    start = time.perf_counter()
-    with redirect_stdout(io.StringIO()):
-        render_text(report)
-    rendered = time.perf_counter() - start
+    rendered = best(repeat, lambda: render_text(report))
     return {"params": net.n_params, "derive": derived, "verify": verified,
             "render": rendered, "ops": ops}
 
@@ -104,10 +114,10 @@ def parts(depth: int, width: int) -> dict:
 def direct(depth: int, width: int) -> None:
     """(Run in a child process.) SymPy's diff of the expanded loss by every parameter."""
     model = Model(network(depth, width))
-    start = time.perf_counter()
+    start = time.process_time()
     loss = model.expanded_loss
     results = [sp.diff(loss, p) for p in model.params]
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     print(json.dumps({"time": elapsed, "ops": sum(sp.count_ops(r) for r in results)}))
 
 
@@ -124,40 +134,41 @@ def direct_route(depth: int, width: int, cap: float) -> dict | None:
 
 def sweep(title: str, sizes: list[tuple[int, int]], vary: str, cap: float,
           repeat: int) -> None:
-    print(f"\n{title}")
-    print(f"{vary:>5} {'params':>6} | {'command s':>9} {'derive s':>8} {'verify s':>8} "
-          f"{'render s':>8} {'ops':>6} | {'sympy.diff s':>12} {'ops':>10} | "
-          f"{'sympy/command':>13} {'sympy/derive':>12} | growth: command, derivation")
+    print(f"\n{title} (CPU seconds unless marked wall)")
+    print(f"{vary:>5} {'params':>6} | {'command':>7} {'wall':>6} | {'derive':>6} {'verify':>6} "
+          f"{'render':>6} {'ops':>5} | {'sympy.diff':>13} {'ops':>9} | {'sympy/':>7} "
+          f"{'sympy/':>7} | growth from the row above")
+    print(f"{'':>5} {'':>6} | {'':>7} {'':>6} | {'':>6} {'':>6} {'':>6} {'':>5} | {'':>13} "
+          f"{'':>9} | {'command':>7} {'derive':>7} | command, derivation")
     rows, capped = [], False
     for depth, width in sizes:
-        row = parts(depth, width)
-        row["command"] = command_time(depth, width, repeat)
+        row = parts(depth, width, repeat)
+        row["wall"], row["command"] = command_time(depth, width, repeat)
         reference = None if capped else direct_route(depth, width, cap)
         if reference is None:
-            note = f"{f'> {cap:g} (capped)' if not capped else 'not tried':>12} {'':>10}"
-            ratio = f"{'':>13} {'':>12}"
+            note = f"{f'>{cap:g} wall, cap' if not capped else 'not tried':>13} {'':>9}"
+            ratio = f"{'':>7} {'':>7}"
             capped = True
         else:
-            note = f"{reference['time']:>12.3f} {reference['ops']:>10}"
-            ratio = (f"{reference['time'] / row['command']:>13.1f} "
-                     f"{reference['time'] / row['derive']:>12.0f}")
+            note = f"{reference['time']:>13.2f} {reference['ops']:>9}"
+            ratio = (f"{reference['time'] / row['command']:>7.1f} "
+                     f"{reference['time'] / row['derive']:>7.0f}")
         growth = ""
         if rows:
             growth = (f"×{row['command'] / rows[-1]['command']:.2f}, "
                       f"×{row['derive'] / rows[-1]['derive']:.2f}")
         size = depth if vary == "depth" else width
-        print(f"{size:>5} {row['params']:>6} | {row['command']:>9.2f} {row['derive']:>8.3f} "
-              f"{row['verify']:>8.3f} {row['render']:>8.3f} {row['ops']:>6} | {note} | "
-              f"{ratio} | {growth}", flush=True)
+        print(f"{size:>5} {row['params']:>6} | {row['command']:>7.2f} {row['wall']:>6.2f} | "
+              f"{row['derive']:>6.3f} {row['verify']:>6.3f} {row['render']:>6.3f} "
+              f"{row['ops']:>5} | {note} | {ratio} | {growth}", flush=True)
         rows.append(row)
-    first, last = rows[1], rows[-1]
-    size_ratio = (sizes[-1][0] / sizes[1][0]) if vary == "depth" else (
-        sizes[-1][1] / sizes[1][1])
-    print(f"last row / second row: {vary} ×{size_ratio:g}, parameters "
-          f"×{last['params'] / first['params']:.2f}, command "
-          f"×{last['command'] / first['command']:.2f}, derivation "
-          f"×{last['derive'] / first['derive']:.2f}, verification "
-          f"×{last['verify'] / first['verify']:.2f}")
+    second, last = rows[1], rows[-1]
+    grown = sizes[-1][0] / sizes[1][0] if vary == "depth" else sizes[-1][1] / sizes[1][1]
+    print(f"last row / second row: {vary} ×{grown:g}, parameters "
+          f"×{last['params'] / second['params']:.2f}, command "
+          f"×{last['command'] / second['command']:.2f} (wall ×{last['wall'] / second['wall']:.2f})"
+          f", derivation ×{last['derive'] / second['derive']:.2f}, verification "
+          f"×{last['verify'] / second['verify']:.2f}")
 
 
 def main() -> int:
@@ -167,7 +178,7 @@ def main() -> int:
     parser.add_argument("--depths", type=int, default=8, help="deepest network (default 8)")
     parser.add_argument("--widths", type=int, default=8, help="widest network (default 8)")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of the command per network, the best kept (default 3)")
+                        help="runs of each measurement, the best kept (default 3)")
     args = parser.parse_args()
     if args.direct:
         direct(*args.direct)
