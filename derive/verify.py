@@ -187,6 +187,12 @@ class Probe:
         return None if missing else result
 
 
+def clear_caches() -> None:
+    """Forget every lambdified function, so that a timing starts cold, as a command does."""
+    for cached in (_lambdified, _layer_function, _loss_function):
+        cached.cache_clear()
+
+
 # --- the network, built from the spec ------------------------------------------------------------
 def random_point(model: Model, seed: int = 0) -> dict[sp.Symbol, sp.Float]:
     """Parameters and inputs in (−1, 1); targets that suit the loss (positive, or summing to 1)."""
