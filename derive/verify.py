@@ -399,12 +399,12 @@ def definitions_forward(definitions: list[tuple[sp.Symbol, sp.Expr]]) -> Forward
 
 def verify_expression(report, gradient, simplifiable: Callable[[sp.Expr], bool]
                       ) -> tuple[float, bool]:
-    """Check ``gradient`` (∂output/∂v of a ``derive.expr`` report) against the expression's
-    nodes, as parsed, differentiated numerically at random points in (0.3, 1.7) where the
-    expression is real (``POINTS`` of up to ``POINTS_TRIED``), each step included, and at the
-    report's own point; and symbolically (``sympy.diff`` of the written-out expression) when
-    ``simplifiable`` finds both sides small. Returns (largest relative gap, whether symbolic);
-    raises ``VerificationError``."""
+    """Check ``gradient`` (∂output/∂v of a ``derive.expression.derive`` report) against the
+    expression's nodes, as parsed, differentiated numerically at random points in (0.3, 1.7)
+    where the expression is real (``POINTS`` of up to ``POINTS_TRIED``), each step included,
+    and at the report's own point; and symbolically (``sympy.diff`` of the written-out
+    expression) when ``simplifiable`` finds both sides small. Returns (largest relative gap,
+    whether symbolic); raises ``VerificationError``."""
     v, derivation, out = gradient.wrt, gradient.derivation, report.output
     reference = sp.diff(report.written_out(report.expression), v)
     got_written = report.written_out(derivation.result)
