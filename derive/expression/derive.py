@@ -258,7 +258,11 @@ def derive_expression(text: str, wrt: list[str] | None = None,
         value = report.value(derivation.result) if report.values else None
         gradient = Gradient(v, derivation, derivation.steps[-1].rhs, paths, n_paths,
                             _forward(report, v), value, 0.0, False)
-        gradient.gap, gradient.symbolic = verify_expression(report, gradient, _simplifiable)
+        try:
+            gradient.gap, gradient.symbolic = verify_expression(report, gradient, _simplifiable)
+        except (OverflowError, ArithmeticError):  # values past what even mpmath can hold
+            raise SpecError(f"∂{report.output}/∂{name} takes values too large to compute "
+                            "(over about 10^(10^8)); nest fewer exponentials") from None
         report.gradients.append(gradient)
     return report
 

@@ -87,7 +87,7 @@ def render_text(report: Report) -> str:
         if net.n_params <= 40:
             out += ["", "Fully expanded:"]
             out += [f"  {tp.doprint(a)} = {tp.doprint(m.expand(a))}" for a in m.outputs]
-    out += ["", f"Loss (one example): {tp.doprint(m.loss_symbol)} = {tp.doprint(m.loss_expr)}"]
+    out += ["", f"Loss (one example): {tp.doprint(m.loss_symbol)} = {tp.doprint(m.output_loss)}"]
     for lemma in report.lemmas:
         out += ["", f"Error term {tp.doprint(lemma.target)}:"] + _text_steps(lemma.steps, tp)
     for derivation in report.derivations:
@@ -135,7 +135,7 @@ def _tex_sections(report: Report) -> list[tuple[str, list[str]]]:
         if _nested_size(m) <= NESTED_LIMIT:
             sections.append(("Nested", [f"{lp.doprint(a)} &= {lp.doprint(e)}" for a, e in
                                         zip(m.outputs, m.network_function(), strict=True)]))
-    sections.append(("Loss", [f"{lp.doprint(m.loss_symbol)} &= {lp.doprint(m.loss_expr)}"]))
+    sections.append(("Loss", [f"{lp.doprint(m.loss_symbol)} &= {lp.doprint(m.output_loss)}"]))
     for lemma in report.lemmas:
         sections.append((f"Error term ${lp.doprint(lemma.target)}$", _tex_steps(lemma.steps, lp)))
     for derivation in report.derivations:
