@@ -84,17 +84,18 @@ def build(net: Network, notation: str | None = None, wrt: list[str] | None = Non
     notation, or canonical ``W1[0,1]``; all when omitted); ``style`` is ``auto``, ``path``
     (unrolled from the loss down) or ``delta`` (by error terms δ); ``delta_only`` skips the
     scalar derivations and keeps the matrix form (any width); ``check=False`` skips the
-    verification against SymPy. Raises ``LimitError`` over ``max_params`` scalar parameters
+    verification (``derive.verify``). Raises ``LimitError`` over ``max_params`` scalar parameters
     and ``VerificationError`` on any gap. The ``Report`` renders itself (``str``,
     ``to_text``, ``to_latex``, ``to_markdown``, ``to_json``) once ``derive`` is imported.
     """
+    if not delta_only:
+        check_size(net, max_params)
     model = Model(net, notation)
     equations = delta_form(net)
     notes = [a.note for a in {model.activation_of(l) for l in range(1, len(net.layers) + 1)}
              if a.note]
     if delta_only:
         return Report(model, [], [], [], equations, None, sorted(notes))
-    check_size(model, max_params)
     deriver = Deriver(model)
     params = resolve_params(model, wrt)
     derivations = [deriver.derive(p, style) for p in params]

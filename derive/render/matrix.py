@@ -80,7 +80,7 @@ class _Printer:
         self.batch = self.column and model.notation.examples_in_columns  # Z = W A + b
 
     def name(self, key: str) -> str:
-        n = self.m.names[key]
+        n = self.m.matrix_names[key]
         return n.latex if self.tex else n.text
 
     def t(self, text: str) -> str:
