@@ -5,6 +5,7 @@ import sympy as sp
 
 from derive.network import Dense, Network
 from derive.numeric import evaluate
+from derive.render.document import render_text
 from derive.render.printers import TextPrinter
 from derive.report import build
 from derive.spec import load
@@ -54,10 +55,11 @@ def test_cross_entropy_sigmoid_gradient_is_x_times_error():
     report = build(net, wrt=["W1[0,0]", "b1[0]"])
     m = report.model
     x, a, y = m.inputs[0], m.outputs[0], m.targets[0]
-    w, b = report.derivations
+    b, w = report.derivations  # the lecture's order: the bias first, the weight reusing it
     assert sp.simplify(w.result - x * (a - y)) == 0
     assert sp.simplify(b.result - (a - y)) == 0
-    assert w.steps[-1].rule == "simplification"
+    assert b.steps[-1].rule == "simplification"
+    assert w.steps[-1].cites == (b.target,)
 
 
 def test_or_gate_t1_matches_the_lecture_line_for_line():
@@ -84,6 +86,51 @@ def test_or_gate_output_layer_derivations():
     assert finals == ["2(N_xy − z)·N_xy(1 − N_xy)", "2(N_xy − z)·N_xy(1 − N_xy)·o_1",
                       "2(N_xy − z)·N_xy(1 − N_xy)·o_2"]
     assert tp.doprint(report.derivations[0].steps[2].rhs) == "N_xy(1 − N_xy)·∂(i_z + t_z)/∂t_z"
+
+
+def test_or_gate_in_the_lecture_order_reusing_earlier_results():
+    report = build(load("or_gate"))
+    m, tp = report.model, TextPrinter(report.model)
+    assert [tp.doprint(d.param) for d in report.sequence] == [
+        "t_z", "w_1z", "w_2z", "t_1", "w_x1", "w_y1", "t_2", "w_x2", "w_y2"]
+    t_z, w_1z = report.sequence[0], report.sequence[1]
+    assert report.number(t_z.target) == 1
+    # ∂E/∂w_1z = ∂E/∂t_z · ∂(i_z + t_z)/∂w_1z, with ∂E/∂t_z cited as result (1)
+    first = w_1z.steps[0]
+    assert tp.doprint(first.rhs) == "∂E/∂t_z·∂(i_z + t_z)/∂w_1z"
+    assert first.rule == "chain" and first.cites == (t_z.target,)
+    assert [tp.doprint(s.rhs) for s in w_1z.steps[1:]] == [
+        "∂E/∂t_z·o_1", "2(N_xy − z)·N_xy(1 − N_xy)·o_1"]
+    t_1 = report.sequence[3]
+    assert tp.doprint(t_1.steps[-1].rhs) == "2(N_xy − z)·N_xy(1 − N_xy)·w_1z·o_1(1 − o_1)"
+    assert report.number(t_1.target) == 4
+    w_x1 = report.sequence[4]
+    assert w_x1.steps[0].cites == (t_1.target,)
+    assert tp.doprint(w_x1.steps[-1].rhs) == \
+        "2(N_xy − z)·N_xy(1 − N_xy)·w_1z·o_1(1 − o_1)·x"
+    assert len(report.checks) == 9 and all(c.symbolic for c in report.checks)
+    text = render_text(report)
+    assert "(2) ∂E/∂w_1z:" in text and "∂E/∂t_z from (1)" in text
+    assert text.index("(1) ∂E/∂t_z:") < text.index("(4) ∂E/∂t_1:") < text.index("∂E/∂w_x1:")
+    assert m.loss_symbol in t_1.target.args
+
+
+def test_delta_lemmas_are_derived_once_and_reused():
+    net = Network(inputs=["x_1", "x_2", "x_3"], targets=["y_1", "y_2"],
+                  layers=[Dense(4, "tanh"), Dense(2, "tanh")], notation="ibm",
+                  loss={"kind": "squared_error", "factor": 0.5})
+    report = build(net, wrt=["W2[0,0]", "W1[0,0]", "b1[0]", "b2[0]"])
+    tp = TextPrinter(report.model)
+    heads = [tp.doprint(d.target) for d in report.sequence]
+    assert heads == ["(δ₃)₁", "∂J/∂(b₂)₁", "∂J/∂(W₂)₁₁", "(δ₃)₂", "(δ₂)₁", "∂J/∂(b₁)₁",
+                     "∂J/∂(W₁)₁₁"]
+    w2 = report.sequence[2]
+    assert w2.style == "delta" and w2.steps[1].cites == (report.sequence[0].target,)
+    assert tp.doprint(w2.steps[-1].rhs) == "(δ₃)₁·(a₂)₁"
+    # nothing re-derives the output's error term: no step of ∂J/∂(W₂)₁₁ differentiates ŷ₁
+    assert all("∂ŷ" not in tp.doprint(s.rhs) for s in w2.steps)
+    assert "(δ₃)₁ from (1)" in render_text(report)
+    assert len(report.checks) == 4
 
 
 def test_softmax_cross_entropy_delta_cancels():

@@ -28,7 +28,7 @@ def test_or_gate_shows_the_lecture_derivation_of_t1_with_rules():
     assert ("\\frac{\\partial E}{\\partial t_{1}} &= 2 \\left(\\mathcal{N}_{xy} - z\\right) "
             "\\cdot \\mathcal{N}_{xy} \\left(1 - \\mathcal{N}_{xy}\\right) \\cdot w_{1z} \\cdot "
             "o_{1} \\left(1 - o_{1}\\right) && \\text{\\small substitution}") in text
-    for rule in ("definition", "power rule", "activation identity", "sum rule"):
+    for rule in ("definition", "power rule", "chain rule, sig' = sig(1 -- sig)", "sum rule"):
         assert f"\\text{{\\small {rule}}}" in text
     assert "\\begin{tikzpicture}" in text and "$w_{x1}$" in text  # weights on the edges
 
@@ -38,7 +38,7 @@ def test_keras_parameter_table_and_default_subset():
     assert "Total & & 37 & 28 \\\\" in text
     assert "dense 2 (sigmoid) & (None, 4) & 20 & 16" in text
     # one weight and one bias per layer, plus the error terms they use
-    assert text.count("\\subsection*{Gradient") == 6
+    assert text.count("\\enspace Gradient") == 6
 
 
 def test_digits_is_summarised():
@@ -122,7 +122,7 @@ def test_jupyter_reprs():
     assert "# Backpropagation by hand: not\\_gate" in net._repr_markdown_()
     report = build(load("or_gate"), wrt=["t_1"])
     assert "\\partial t_{1}" in report._repr_latex_()
-    assert report._repr_markdown_().count("### Gradient") == 1
+    assert report._repr_markdown_().count("### (1) Gradient") == 1
 
 
 def test_cli_writes_tex_and_refuses_bad_input(run, tmp_path):

@@ -31,8 +31,6 @@ from derive.network import check_name, to_rational
 MAX_NODES = 200
 MAX_EXPONENT = 64
 MAX_TEXT = 2000
-# RULES of derive.derivation, plus the one rule networks never need.
-EXTRA_RULES = ("trigonometric",)
 
 sigmoid = get_activation("sigmoid").function()
 

@@ -12,26 +12,63 @@ import json
 
 import sympy as sp
 
+from derive.derivation import RULES
 from derive.render.escape import tex_text
 from derive.render.matrix import equation_latex, equation_text
 from derive.render.printers import TexPrinter, TextPrinter
 from derive.report import Report
 from derive.symbolic import Partial
 
-RULE_TITLES = {
-    "definition": "definition",
-    "chain": "chain rule",
-    "power": "power rule",
-    "sum": "sum rule",
-    "factor": "factor rule",
-    "product": "product rule",
-    "constant": "constant rule",
-    "exponential": "exponential rule",
-    "logarithm": "logarithm rule",
-    "activation identity": "activation identity",
-    "simplification": "simplification",
-    "substitution": "substitution",
-}
+RULE_TITLES = RULES  # the one table, read here by every renderer
+
+
+def identity_of(step) -> str:
+    """The derivative identity an activation-identity step uses (plain text), else ``""``."""
+    if step.rule != "activation identity":
+        return ""
+    return step.detail.split(";")[0].removeprefix("chain rule with ").strip()
+
+
+def rule_words(step) -> str:
+    """The rule a step applies, named with the identity it uses: "chain rule, σ' = σ(1 − σ)"."""
+    identity = identity_of(step)
+    return f"{RULES[step.rule]}, {identity}" if identity else RULES[step.rule]
+
+
+def _rest_of_detail(step) -> str:
+    """The step's detail without what ``rule_words`` already says."""
+    if step.rule != "activation identity":
+        return step.detail
+    return "; ".join(step.detail.split(";")[1:]).strip()
+
+
+def citations(step, report: Report, printer) -> list[tuple[str, int]]:
+    """(printed target, number) of each earlier result the step reuses and the report shows."""
+    out = []
+    for target in step.cites:
+        n = report.number(target)
+        if n is not None:
+            out.append((printer.doprint(target), n))
+    return out
+
+
+def tag_tex(step, report: Report, lp) -> str:
+    r"""A step's rule tag as LaTeX text: "chain rule, $\partial E/\partial t_z$ from (1)"."""
+    parts = [tex_text(rule_words(step))]
+    for target in step.cites:
+        n = report.number(target)
+        if n is not None:
+            tex = (rf"\partial {lp.doprint(target.args[0])}/\partial {lp.doprint(target.args[1])}"
+                   if isinstance(target, Partial) else lp.doprint(target))
+            parts.append(f"${tex}$ from ({n})")
+    return ", ".join(parts)
+
+
+def heading_text(report: Report, derivation, printer, number: int) -> str:
+    """``(n) ∂E/∂θ`` or ``(n) error term δ``, in the printer's spelling."""
+    target = printer.doprint(derivation.target)
+    return f"({number}) " + (target if derivation.param is not None
+                             else f"error term {target}")
 
 
 def _blocks(steps):
@@ -72,10 +109,9 @@ def render_text(report: Report) -> str:
             out += ["", "Fully expanded:"]
             out += [f"  {tp.doprint(a)} = {tp.doprint(m.expand(a))}" for a in m.outputs]
     out += ["", f"Loss (one example): {tp.doprint(m.loss_symbol)} = {tp.doprint(m.loss_expr)}"]
-    for lemma in report.lemmas:
-        out += ["", f"Error term {tp.doprint(lemma.target)}:"] + _text_steps(lemma.steps, tp)
-    for derivation in report.derivations:
-        out += ["", f"{tp.doprint(derivation.target)}:"] + _text_steps(derivation.steps, tp)
+    for number, derivation in enumerate(report.sequence, start=1):
+        out += ["", heading_text(report, derivation, tp, number) + ":"]
+        out += _text_steps(derivation.steps, tp, report)
     out += ["", "Delta form (" + ("column convention, one example" if
                                   m.notation.convention == "column" else
                                   "row convention, a batch in rows") + "):"]
@@ -86,26 +122,27 @@ def render_text(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def _text_steps(steps, tp: TextPrinter) -> list[str]:
+def _text_steps(steps, tp: TextPrinter, report: Report) -> list[str]:
     lines = []
     for lhs, block in _blocks(steps):
         left = tp.doprint(lhs)
         for i, step in enumerate(block):
             prefix = f"  {left} = " if i == 0 else " " * (len(left) + 3) + "= "
-            rule = RULE_TITLES[step.rule] + (f": {step.detail}" if step.detail else "")
+            words = [w for w in (_rest_of_detail(step),) if w]
+            words += [f"{t} from ({n})" for t, n in citations(step, report, tp)]
+            rule = rule_words(step) + (f": {'; '.join(words)}" if words else "")
             lines.append(f"{prefix}{tp.doprint(step.rhs)}    [{rule}]")
     return lines
 
 
 # --- LaTeX and Markdown -------------------------------------------------------------------
-def _tex_steps(steps, lp: TexPrinter) -> list[str]:
+def _tex_steps(steps, lp: TexPrinter, report: Report) -> list[str]:
     rows = []
     for lhs, block in _blocks(steps):
         left = lp.doprint(lhs)
         for i, step in enumerate(block):
-            rule = RULE_TITLES[step.rule]
             rows.append(f"{left if i == 0 else ''} &= {lp.doprint(step.rhs)} "
-                        f"&& \\text{{{rule}}}")
+                        f"&& \\text{{{tag_tex(step, report, lp)}}}")
     return rows
 
 
@@ -119,10 +156,11 @@ def _tex_sections(report: Report) -> list[tuple[str, list[str]]]:
         sections.append(("Nested", [f"{lp.doprint(a)} &= {lp.doprint(e)}" for a, e in
                                     zip(m.outputs, m.network_function(), strict=True)]))
     sections.append(("Loss", [f"{lp.doprint(m.loss_symbol)} &= {lp.doprint(m.loss_expr)}"]))
-    for lemma in report.lemmas:
-        sections.append((f"Error term ${lp.doprint(lemma.target)}$", _tex_steps(lemma.steps, lp)))
-    for derivation in report.derivations:
-        sections.append((f"${lp.doprint(derivation.target)}$", _tex_steps(derivation.steps, lp)))
+    for number, d in enumerate(report.sequence, start=1):
+        title = f"${lp.doprint(d.target)}$"
+        sections.append((f"({number}) " + (title if d.param is not None
+                                            else f"Error term {title}"),
+                         _tex_steps(d.steps, lp, report)))
     sections.append(("Delta form", [equation_latex(eq, m) for eq in report.equations]))
     return sections
 
@@ -173,6 +211,7 @@ def render_json(report: Report) -> str:
     entries = []
     for derivation in report.derivations:
         steps = [{"rule": s.rule, "detail": s.detail,
+                  "cites": [n for _, n in citations(s, report, tp)],
                   "latex": f"{lp.doprint(s.lhs)} = {lp.doprint(s.rhs)}",
                   "text": f"{tp.doprint(s.lhs)} = {tp.doprint(s.rhs)}"}
                  for s in derivation.steps]
@@ -184,6 +223,7 @@ def render_json(report: Report) -> str:
                    if m.canonical.get(s, "")[:1] in ("W", "b", "x", "y")
                    and s not in m.definitions}
         entries.append({
+            "number": report.number(derivation.target),
             "parameter": derivation.param.name,
             "canonical": m.canonical[derivation.param],
             "style": derivation.style,

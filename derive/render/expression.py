@@ -24,7 +24,7 @@ from derive.render.document import RULE_TITLES
 from derive.symbolic import Partial
 
 FORMATS = ("text", "latex", "markdown", "json")
-TITLES = {**RULE_TITLES, "trigonometric": "trigonometric rule"}
+TITLES = RULE_TITLES
 CDOT = r" \cdot "
 LABELLED_EDGES = 24  # more edges than this and the TikZ picture drops its edge labels
 

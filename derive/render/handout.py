@@ -101,13 +101,13 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
     table, total, macs = _table(net)
     blank = sheet == "questions"
     derivations = []
-    for kind, items in (("error term", shown.lemmas), ("gradient", shown.derivations)):
-        for d in items:
-            holes = sec.blanks(d) if sheet != "handout" else frozenset()
-            derivations.append({
-                "kind": kind, "target": sec.heading(m, d),
-                "rows": sec.derivation_rows(m, d, layout, holes if blank else frozenset(),
-                                            frozenset() if blank else holes)})
+    for number, d in enumerate(shown.sequence, start=1):
+        holes = sec.blanks(d) if sheet != "handout" else frozenset()
+        derivations.append({
+            "kind": "error term" if d.param is None else "gradient", "number": number,
+            "target": sec.heading(m, d),
+            "rows": sec.derivation_rows(m, d, layout, holes if blank else frozenset(),
+                                        frozenset() if blank else holes, shown)})
     scalar = bool(shown.derivations)
     return {
         "sheet": sheet, "name": text(net.name), "description": text(net.description),

@@ -17,8 +17,10 @@ import sympy as sp
 
 from derive.derivation import Derivation
 from derive.render.breaking import BreakingTexPrinter, mark, rows, tex_width, unmark
-from derive.render.document import RULE_TITLES, _blocks
+from derive.render.document import _blocks, rule_words, tag_tex
+from derive.render.escape import tex_text
 from derive.render.matrix import equation_latex
+from derive.render.printers import TexPrinter
 from derive.render.worked import Worked
 from derive.report import Report
 from derive.symbolic import Model
@@ -42,8 +44,8 @@ class Layout:
     def colour(self) -> str:
         return "blue" if self.markdown else "solution"
 
-    def rule(self, name: str) -> str:
-        title = RULE_TITLES[name]
+    def rule(self, title: str) -> str:
+        """The rule column for a tag in LaTeX text (see ``document.tag_tex``)."""
         if self.markdown:
             return rf" &\quad \text{{({title})}}"
         return rf" && \text{{\small {title}}}"
@@ -70,20 +72,24 @@ def equation_rows(model: Model, pairs: list[tuple[sp.Expr, sp.Expr]], layout: La
 
 def derivation_rows(model: Model, derivation: Derivation, layout: Layout,
                     blank: frozenset[int] = frozenset(),
-                    highlight: frozenset[int] = frozenset()) -> list[str]:
-    """One derivation, one step per (possibly broken) row, each tagged with its rule."""
+                    highlight: frozenset[int] = frozenset(),
+                    report: Report | None = None) -> list[str]:
+    """One derivation, one step per (possibly broken) row, each tagged with its rule and the
+    numbers of the earlier results it reuses (when ``report`` numbers them)."""
     bp = BreakingTexPrinter(model, inline=layout.width / 3)
     blocks = _blocks(derivation.steps)
     lefts = [unmark(bp.doprint(lhs)) for lhs, _ in blocks]
-    rule_room = 0 if layout.markdown else max(tex_width(RULE_TITLES[s.rule]) * 0.85
-                                              for s in derivation.steps)
+    tp = TexPrinter(model)
+    tags = {id(s): tag_tex(s, report, tp) if report else tex_text(rule_words(s))
+            for s in derivation.steps}
+    rule_room = 0 if layout.markdown else max(_text_width(t) * 0.85 for t in tags.values())
     room = layout.width - max(tex_width(s) for s in lefts) - rule_room - 8
     out: list[str] = []
     index = 0
     for left, (_, steps) in zip(lefts, blocks, strict=True):
         for k, step in enumerate(steps):
             lhs = left if k == 0 else ""
-            tag = layout.rule(step.rule)
+            tag = layout.rule(tags[id(step)])
             if index in blank:
                 out.append(rf"{lhs} &= {layout.blank}{tag}")
             else:
@@ -93,6 +99,17 @@ def derivation_rows(model: Model, derivation: Derivation, layout: Layout,
                 out += body
             index += 1
     return out
+
+
+def _text_width(tag: str) -> float:
+    """Width of a rule tag (LaTeX text with inline maths) in ``tex_width`` units."""
+    plain, maths = "", ""
+    for i, part in enumerate(tag.split("$")):
+        if i % 2:
+            maths += part
+        else:
+            plain += part
+    return tex_width(maths) + len(plain.replace("--", "-").replace(r"\sigma", "s")) * 0.9
 
 
 def heading(model: Model, derivation: Derivation) -> str:
