@@ -206,10 +206,10 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
     outputs = [f"a{last}[{j}]" for j in range(len(m.net.targets))]
     return {
         "by_hand": work.by_hand, "row": row,
-        "given": (sec.matrix_rows(m, work.params) + sec.vector_rows(m, inputs, work.x)
-                  + sec.vector_rows(m, targets, work.y)),
+        "given": (sec.matrix_rows(m, work.params) + sec.vector_rows(m, inputs, work.x, "X")
+                  + sec.vector_rows(m, targets, work.y, "Y")),
         "forward": sec.forward_rows(m, work, layout) if work.by_hand else [],
-        "output": sec.vector_rows(m, outputs, work.output),
+        "output": sec.vector_rows(m, outputs, work.output, f"A{last}", rounded=True),
         "loss": sec.fmt(work.loss), "float64_loss": f"{work.float64_loss:.4f}",
         "errors": sec.error_rows(m, work),
         "gradients": sec.matrix_rows(m, work.gradients, "gradient"),

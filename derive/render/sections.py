@@ -179,12 +179,17 @@ def matrix_rows(model: Model, arrays: dict[str, np.ndarray], kind: str = "value"
     return out
 
 
-def vector_rows(model: Model, keys: list[str], values: np.ndarray) -> list[str]:
-    """``x_1 = 0.3, x_2 = 1`` (data as given, 4 to a row), or a summary when many."""
+def vector_rows(model: Model, keys: list[str], values: np.ndarray, vector: str,
+                rounded: bool = False) -> list[str]:
+    """``x_1 = 0.3, x_2 = 1`` (data as given, or to three decimals when ``rounded``), 4 to a
+    row; when many, one summary row headed by the ``vector``'s name (``X``, ``Y``, an output
+    matrix): a sample is one row of it."""
+    show = fmt if rounded else (lambda v: f"{v:g}")
     if len(keys) > 12:
-        return [rf"&\bigl[{len(keys)}\text{{ values from }}{fmt(values.min())}"
-                rf"\text{{ to }}{fmt(values.max())}\bigr]"]
-    parts = [rf"{model.names[k].latex} = {v:g}" for k, v in zip(keys, values, strict=True)]
+        name = model.names[vector].latex
+        return [rf"{name} &= \bigl[{len(keys)}\text{{ values from }}{show(values.min())}"
+                rf"\text{{ to }}{show(values.max())}\bigr]"]
+    parts = [rf"{model.names[k].latex} = {show(v)}" for k, v in zip(keys, values, strict=True)]
     lines = [", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
     return ["&" + line for line in lines]
 
