@@ -73,9 +73,14 @@ def equation_rows(model: Model, pairs: list[tuple[sp.Expr, sp.Expr]], layout: La
 def derivation_rows(model: Model, derivation: Derivation, layout: Layout,
                     blank: frozenset[int] = frozenset(),
                     highlight: frozenset[int] = frozenset(),
-                    report: Report | None = None) -> list[str]:
+                    report: Report | None = None, only_last: bool = False) -> list[str]:
     """One derivation, one step per (possibly broken) row, each tagged with its rule and the
-    numbers of the earlier results it reuses (when ``report`` numbers them)."""
+    numbers of the earlier results it reuses (when ``report`` numbers them); with
+    ``only_last``, the result alone (an answers-only key)."""
+    if only_last:
+        last = derivation.steps[-1]
+        derivation = Derivation(last.lhs, [last], derivation.result, derivation.style,
+                                derivation.param)
     bp = BreakingTexPrinter(model, inline=layout.width / 3)
     blocks = _blocks(derivation.steps)
     lefts = [unmark(bp.doprint(lhs)) for lhs, _ in blocks]
@@ -128,10 +133,50 @@ def _colour(row: str, colour: str) -> str:
     return rf"{head}{sep}\color{{{colour}}}{rest}"
 
 
-def blanks(derivation: Derivation) -> frozenset[int]:
-    """The steps a question sheet leaves blank: every second one, and the result."""
+def blanks(derivation: Derivation, level: str = "alternate") -> frozenset[int]:
+    """The steps a question sheet leaves blank: ``alternate``, every second one and the
+    result; ``results``, the result alone; ``all``, every line after the first."""
     n = len(derivation.steps)
+    if level == "results":
+        return frozenset({n - 1})
+    if level == "all":
+        return frozenset(range(1, n))
     return frozenset(i for i in range(1, n) if i % 2 == 1 or i == n - 1)
+
+
+def entry_tex(model: Model, key: str) -> str:
+    """A parameter's place in its matrix, in the notation's orientation: W^{(1)}_{21}."""
+    head, _, rest = key.partition("[")
+    index = [int(i) + 1 for i in rest.rstrip("]").split(",")]
+    if model.notation.convention == "column":
+        index.reverse()
+    name = model.names[head].latex
+    base = rf"\left({name}\right)" if "_" in name else name
+    sep = "," if max(index) > 9 else ""
+    return f"{base}_{{{sep.join(str(i) for i in index)}}}"
+
+
+def mapping_rows(model: Model) -> list[str]:
+    """Which matrix entry each named scalar is (w_{x1} = W^{(1)}_{11}), four to a row."""
+    def plain(tex: str) -> str:
+        for token in (r"\left", r"\right", "{", "}", " "):
+            tex = tex.replace(token, "")
+        return tex
+
+    parts = [f"{model.name(p).latex} = {entry_tex(model, model.canonical[p])}"
+             for p in model.params
+             if plain(model.name(p).latex) != plain(entry_tex(model, model.canonical[p]))]
+    return ["&" + ", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
+
+
+def scalar_rows(model: Model, params: dict[str, np.ndarray]) -> list[str]:
+    """The parameters by their scalar names (w_{x1} = 0.089, …), four to a row."""
+    parts = []
+    for p in model.params:
+        head, _, rest = model.canonical[p].partition("[")
+        index = tuple(int(i) for i in rest.rstrip("]").split(","))
+        parts.append(f"{model.name(p).latex} = {fmt(params[head][index])}")
+    return ["&" + ", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
 
 
 def delta_rows(report: Report, layout: Layout) -> list[str]:
