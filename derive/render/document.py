@@ -9,6 +9,7 @@ deterministic: the same spec gives the same bytes.
 from __future__ import annotations
 
 import json
+import re
 
 import sympy as sp
 
@@ -52,15 +53,45 @@ def citations(step, report: Report, printer) -> list[tuple[str, int]]:
     return out
 
 
+_MATH = {"σ": r"\sigma", "θ": r"\theta", "δ": r"\delta", "∂": r"\partial ", "−": "-",
+         "²": "^2", "·": r"\cdot ", "tanh": r"\tanh"}
+
+
+def identity_tex(identity: str) -> str:
+    """A derivative identity in LaTeX: "σ' = σ(1 − σ)" → ``$\\sigma' = \\sigma(1 - \\sigma)$``;
+    words of two letters or more are set upright, a trailing clause as text."""
+    head, sep, tail = identity.partition(", with ")
+    head, paren, note = head.partition(" (")
+    out = []
+    for token in re.findall(r"[A-Za-z]{2,}|.", head):
+        if token in _MATH:
+            out.append(_MATH[token])
+        elif len(token) > 1 and out and out[-1] == "_":  # a subscript: δ_mk
+            out.append(f"{{{token}}}")
+        elif len(token) > 1:
+            out.append(rf"\operatorname{{{token}}}")
+        else:
+            out.append(_MATH.get(token, token))
+    tex = "$" + "".join(out) + "$"
+    if paren:
+        tex += " " + tex_text("(" + note)
+    if sep:
+        tex += " with " + identity_tex(tail)
+    return tex
+
+
 def tag_tex(step, report: Report, lp) -> str:
     r"""A step's rule tag as LaTeX text: "chain rule, $\partial E/\partial t_z$ from (1)"."""
-    parts = [tex_text(rule_words(step))]
-    for target in step.cites:
-        n = report.number(target)
-        if n is not None:
-            tex = (rf"\partial {lp.doprint(target.args[0])}/\partial {lp.doprint(target.args[1])}"
-                   if isinstance(target, Partial) else lp.doprint(target))
-            parts.append(f"${tex}$ from ({n})")
+    identity = identity_of(step)
+    parts = [tex_text(RULES[step.rule]) + (", " + identity_tex(identity) if identity else "")]
+    cited = [(t, report.number(t)) for t in step.cites if report.number(t) is not None]
+    if len(cited) == 1:
+        target, n = cited[0]
+        tex = (rf"\partial {lp.doprint(target.args[0])}/\partial {lp.doprint(target.args[1])}"
+               if isinstance(target, Partial) else lp.doprint(target))
+        parts.append(f"${tex}$ from ({n})")
+    elif cited:  # several error terms: their numbers say which
+        parts.append("from " + ", ".join(f"({n})" for _, n in cited))
     return ", ".join(parts)
 
 

@@ -164,9 +164,37 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "compare": _compare_context(comparison, markdown)
         if comparison and sheet == "handout" else None,
         "mapping": sec.mapping_rows(m) if net.n_params <= EXPANDED_LIMIT else [],
+        "shapes": _shapes(m, markdown),
         "questions": _questions(work, parts, m.names["E"].latex, sec.fmt(rate)),
         "numbers": any(p in parts for p in PARTS[1:]),
     }
+
+
+def _shapes(model, markdown: bool) -> str:
+    """The matrix form's shapes, ``$X$: $n \\times 2$, …`` (n examples in the rows; in the
+    column convention one example, a column)."""
+    net, names = model.net, model.names
+    column = model.notation.convention == "column"
+    times = " × " if markdown else r" \times "
+
+    def shape(rows, cols) -> str:
+        if column:  # one example: vectors stand as columns
+            return f"${cols}{times}{1 if rows == 'n' else rows}$"
+        return f"${rows}{times}{cols}$"
+
+    items = [(names["X"].latex, shape("n", net.sizes[0]))]
+    for l, layer in enumerate(net.layers, start=1):
+        items.append((names[f"W{l}"].latex, shape(net.sizes[l - 1], layer.units)
+                      if not column else f"${layer.units}{times}{net.sizes[l - 1]}$"))
+        if layer.bias:
+            items.append((names[f"b{l}"].latex, shape(1, layer.units)))
+        for key in (f"Z{l}", f"A{l}", f"D{l}"):
+            items.append((names[key].latex, shape("n", layer.units)))
+    items.append((names["Y"].latex, shape("n", net.sizes[-1])))
+    seen: dict[str, str] = {}
+    for name, size in items:
+        seen.setdefault(name, size)
+    return ", ".join(f"${name}$: {size}" for name, size in seen.items())
 
 
 def _questions(work, parts: tuple[str, ...], loss: str, rate: str) -> list[str]:
