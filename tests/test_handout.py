@@ -30,7 +30,8 @@ def test_or_gate_shows_the_lecture_derivation_of_t1_with_rules():
             "\\cdot \\mathcal{N}_{xy} \\left(1 - \\mathcal{N}_{xy}\\right) \\cdot w_{1z} \\cdot "
             "o_{1} \\left(1 - o_{1}\\right) && \\text{\\small substitution}") in text
     for rule in ("definition", "power rule", "sum rule",
-                 "chain rule, $\\operatorname{sig}' = \\operatorname{sig}(1 - \\operatorname{sig})$"):
+                 "chain rule, $\\operatorname{sig}' = "
+                 "\\operatorname{sig}(1 - \\operatorname{sig})$"):
         assert f"\\text{{\\small {rule}}}" in text
     assert "\\begin{tikzpicture}" in text and "$w_{x1}$" in text  # weights on the edges
 
