@@ -406,10 +406,11 @@ class Deriver:
                       f"layer {layer}")]
         written = arg.xreplace({s: m.definitions[s] for s in arg.free_symbols
                                 if s in m.definitions})
-        delta = lemma.target
+        delta, net_in = lemma.target, self._input_text(layer, unit)
         steps.append(Step(lhs, product(delta, Partial(written, param)), "definition",
-                          f"{m.name(delta).text} = ∂{m.name(E).text}/∂{m.name(arg).text}; "
-                          f"{m.name(arg).text} written out", cites=(delta,)))
+                          f"{m.name(delta).text} = ∂{m.name(E).text}/∂"
+                          + (f"({net_in})" if " " in net_in else net_in) + "; "
+                          f"{net_in} written out", cites=(delta,)))
         new, pending, rule, detail = self._sum_step(written, param)
         while pending is not None:
             more, pending, rule, detail = self._sum_step(pending.args[0], param)

@@ -142,10 +142,19 @@ class Rostock(Notation):
             return net.targets[j]
         return str(sum(net.sizes[1:l]) + j + 1)
 
+    def _joined(self, net) -> bool:
+        """Whether a weight's two labels can be written side by side and still read apart
+        (w_x1, w_1z): every input and target one character, every unit number one digit."""
+        labels = [*net.inputs, *net.targets]
+        return all(len(n) == 1 for n in labels) and sum(net.sizes[1:-1]) <= 9
+
     def weight(self, net, l, i, j):
         src = net.inputs[i] if l == 1 else self._label(net, l - 1, i)
         dst = self._label(net, l, j)
-        return Name(f"w_{src}{dst}", rf"w_{{{_tex(src)}{_tex(dst)}}}", f"w_{src}{dst}")
+        if self._joined(net):
+            return Name(f"w_{src}{dst}", rf"w_{{{_tex(src)}{_tex(dst)}}}", f"w_{src}{dst}")
+        # x1 → unit 2 is w_{x1,2}, never w_x12 (which could be x → unit 12)
+        return Name(f"w_{src}__{dst}", rf"w_{{{_tex(src)},{_tex(dst)}}}", f"w_{src},{dst}")
 
     def unit(self, net, kind, l, j):
         label = self._label(net, l, j)

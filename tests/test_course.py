@@ -1,6 +1,7 @@
 """The course notes' numbers and derivations, reproduced."""
 
 import numpy as np
+import pytest
 import sympy as sp
 
 from derive.network import Dense, Network
@@ -149,3 +150,18 @@ def test_ibm_delta_form_in_its_notation():
     assert "∂J/∂W₂ = a₂ᵀδ₃" in text
     assert "∂J/∂W₁ = Xᵀδ₂" in text
     assert "δ₂ = δ₃W₂ᵀ ⊙ (a₂ ⊙ (1 − a₂))" in text
+
+
+def test_rostock_names_cannot_be_misread_or_clash():
+    from derive.errors import SpecError
+    from derive.notation import get_notation
+
+    net = Network(inputs=["x1", "x2"], targets=["z"], layers=[Dense(2, "sigmoid"),
+                                                             Dense(1, "sigmoid")])
+    names = get_notation("rostock").table(net)
+    assert names["W1[0,1]"].latex == "w_{x1,2}"  # x1 → unit 2, not x → unit 12
+    assert names["W2[1,0]"].text == "w_2,z"
+    lecture = get_notation("rostock").table(load("or_gate"))
+    assert lecture["W1[0,1]"].latex == "w_{x2}" and lecture["W2[0,0]"].latex == "w_{1z}"
+    with pytest.raises(SpecError, match="must all differ"):  # target y beside input y
+        Network(inputs=["x", "y"], targets=["y"], layers=[Dense(1, "sigmoid")])

@@ -112,7 +112,7 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
     level, parts = parse_blank(blank)
     shown, full = reports(net, notation, wrt)
     m = shown.model
-    layout = sec.Layout(width=110.0 if markdown else 80.0, markdown=markdown)
+    layout = sec.Layout(width=110.0 if markdown else 77.0, markdown=markdown)
     text = md_text if markdown else tex_text
     if sheet == "handout":
         params, (x, y, row) = net.parameters(seed=0), example_for(net)
