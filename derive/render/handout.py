@@ -38,6 +38,7 @@ PARTS = ("derivations", "forward", "loss", "errors", "gradients", "update")  # w
 NAMED_SCALARS = 12  # list the named scalars beside the matrices up to this many parameters
 ALL_PARAMS = 9  # derive every parameter up to this many; a per-layer subset above
 EXPANDED_LIMIT = 40  # write the fully expanded function out up to this many parameters
+EXPANDED_ROWS = 40  # … and up to this many lines, about a page
 EXERCISE_SEED = 1
 ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -135,6 +136,12 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
     if sheet != "handout" and "derivations" not in parts:
         derivations = []
     scalar = bool(shown.derivations)
+    nested = sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
+                               layout) if scalar else []
+    expanded = sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout) \
+        if scalar and net.n_params <= EXPANDED_LIMIT else []
+    if len(expanded) > EXPANDED_ROWS:  # longer than a page: the sheet says so instead
+        expanded = []
     return {
         "sheet": sheet, "name": text(net.name), "description": text(net.description),
         "sizes": " \\(\\to\\) ".join(str(s) for s in net.sizes) if not markdown
@@ -146,10 +153,10 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "total": total, "macs": macs,
         "definitions": sec.equation_rows(m, list(m.definitions.items()), layout)
         if scalar else [],
-        "nested": sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
-                                    layout) if scalar else [],
-        "expanded": sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout)
-        if scalar and net.n_params <= EXPANDED_LIMIT else [],
+        "nested": nested,
+        "expanded": expanded if expanded != nested else [],
+        "expanded_same": bool(expanded) and expanded == nested,
+        "scalar_limit": DEFAULT_MAX_PARAMS,
         "loss": sec.equation_rows(m, [(m.loss_symbol, m.loss_expr)], layout),
         "loss_symbol": m.names["E"].latex, "loss_title": text(_loss_title(net)),
         "reduce_examples": net.loss.reduce_examples,
