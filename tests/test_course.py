@@ -165,3 +165,43 @@ def test_rostock_names_cannot_be_misread_or_clash():
     assert lecture["W1[0,1]"].latex == "w_{x2}" and lecture["W2[0,0]"].latex == "w_{1z}"
     with pytest.raises(SpecError, match="must all differ"):  # target y beside input y
         Network(inputs=["x", "y"], targets=["y"], layers=[Dense(1, "sigmoid")])
+
+
+def _pending(expr):
+    from derive.symbolic import Partial
+
+    return [p for p in sp.preorder_traversal(expr) if isinstance(p, Partial)]
+
+
+@pytest.mark.parametrize("name", ["or_gate", "not_gate", "iris_4_3_2", "ibm_two_layer"])
+def test_each_rule_tag_matches_the_step_it_labels(name):
+    """What each tag claims is what the step does, read off the expressions: a sum rule
+    evaluates ∂ of a sum, a power rule ∂ of a square, a chain-rule identity step puts in the
+    activation's derivative, a substitution leaves nothing pending."""
+    from derive.activations import get_activation
+    from derive.derivation import RULES
+
+    report = build(load(name))
+    m = report.model
+    acts = {get_activation(layer.activation) for layer in m.net.layers}
+    for d in report.sequence:
+        before = None
+        for step in d.steps:
+            assert step.rule in RULES
+            gone = [p for p in (_pending(before) if before is not None else [])
+                    if p not in _pending(step.rhs)]
+            args = [p.args[0] for p in gone]
+            if step.rule == "sum":
+                assert any(isinstance(m.definitions.get(a, a), sp.Add) or a in m.params
+                           for a in args), step
+            elif step.rule == "power":
+                assert any(isinstance(a, sp.Pow) and a.exp == 2 or a == m.loss_symbol
+                           or m.loss_expr.has(sp.Pow) for a in args), step
+            elif step.rule == "activation identity":
+                assert any(a.identity_name.split("'")[0] in step.detail
+                           or m.notation.function(a).text in step.detail for a in acts), step
+            elif step.rule in ("substitution", "simplification"):
+                assert not _pending(step.rhs), step
+            elif step.rule == "chain" and step.cites:
+                assert all(c in [x.target for x in report.sequence] for c in step.cites)
+            before = step.rhs
