@@ -33,6 +33,10 @@ class Name:
 def user_name(name: str) -> Name:
     """How a validated user name (``x``, ``x_1``, ``hours``) is written."""
     base, _, sub = name.partition("_")
+    letters = base.rstrip("0123456789")
+    if not sub and letters and len(letters) == 1 and letters != base:
+        base, sub = letters, base[1:]  # d0 is d with index 0, as x1 is x₁: d_0, not "d0"
+        return Name(name, f"{base}_{{{sub}}}", base + sub.translate(SUB))
     latex_base = base if len(base) == 1 else rf"\mathrm{{{base}}}"
     if not sub:
         return Name(name, latex_base, name)
