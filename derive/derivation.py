@@ -121,21 +121,28 @@ class Deriver:
 
     def derive(self, param: sp.Symbol, style: str = "auto") -> Derivation:
         """∂E/∂param. ``auto``: a path derivation when every parameter of the network reaches
-        the loss along one path (the lecture's 2-2-1 net), else by error terms, so that a
-        derived δ serves every parameter of its unit. A path derivation reuses the result of a
-        bias derived earlier (its own unit's, else the nearest above): ∂E/∂t is the loss's
-        derivative by the unit's net input."""
+        the loss along one path and every layer has biases (the lecture's 2-2-1 net), else by
+        error terms, so that a derived δ serves every parameter of its unit. A path
+        derivation reuses the result of a bias derived earlier (its own unit's, else the
+        nearest above): ∂E/∂t is the loss's derivative by the unit's net input."""
         layer, _, _ = self.m.layer_of(param)
         if style == "path" and not self.single_path(layer):
             raise SpecError(f"{self.m.name(param).text} reaches the loss along more than one "
                             "path; use --style delta or auto")
-        if style == "path" or (style == "auto" and self.single_path(1)):
+        if style == "path" or (style == "auto" and self.path_network):
             pivot = self._pivot(param)
             derivation = self._reused(param, *pivot) if pivot else self._path(param)
         else:
             derivation = self._delta(param)
         self.results[param] = derivation
         return derivation
+
+    @property
+    def path_network(self) -> bool:
+        """Whether ``auto`` derives along paths: every parameter reaches the loss along one
+        path, and every layer has biases, whose results the later derivations reuse (without
+        them, error terms δ are what a derivation can cite)."""
+        return self.single_path(1) and all(layer.bias for layer in self.m.net.layers)
 
     def _pivot(self, param: sp.Symbol) -> tuple[int, int, Derivation] | None:
         """(layer, unit, derivation) of the nearest bias at or above ``param``'s unit whose
