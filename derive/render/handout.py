@@ -102,14 +102,15 @@ def parse_blank(items: list[str] | None) -> tuple[str, tuple[str, ...]]:
 def context(net: Network, notation: str | None = None, wrt: list[str] | None = None,
             sheet: str = "handout", markdown: bool = False,
             implementation: dict[str, list[str]] | None = None,
-            comparison: dict | None = None, blank: list[str] | None = None,
-            seed: int = EXERCISE_SEED) -> dict:
+            comparison: dict | None = None, lessons: dict | None = None,
+            blank: list[str] | None = None, seed: int = EXERCISE_SEED) -> dict:
     """Everything the templates lay out, as strings, lists and numbers. ``implementation``
     maps delta-form equations (``Z1``, ``D2``, ``W2``, …) to the generated module's lines
     that compute them; the handout sets them side by side. ``comparison`` holds measured
-    numbers of differentiation methods (see ``_compare_context``); the handout (not the
-    exercise sheets) gains a section laying them out. ``blank`` chooses what an exercise sheet
-    asks (``parse_blank``); ``seed`` its parameters and example, one per variant."""
+    numbers of differentiation methods (see ``_compare_context``), ``lessons`` the training
+    section's plots (see ``_lessons_context``); the handout (not the exercise sheets) gains a
+    section laying out each. ``blank`` chooses what an exercise sheet asks
+    (``parse_blank``); ``seed`` its parameters and example, one per variant."""
     level, parts = parse_blank(blank)
     shown, full = reports(net, notation, wrt)
     m = shown.model
@@ -170,6 +171,8 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "work": _work_context(full, work, layout, row), "rate": sec.fmt(rate),
         "compare": _compare_context(comparison, markdown)
         if comparison and sheet == "handout" else None,
+        "lessons": _lessons_context(lessons, markdown) if lessons and sheet == "handout"
+        else None,
         "mapping": sec.mapping_rows(m) if net.n_params <= EXPANDED_LIMIT else [],
         "shapes": _shapes(m, markdown),
         "questions": _questions(work, parts, m.names["E"].latex, sec.fmt(rate)),
@@ -257,6 +260,20 @@ def _compare_context(data: dict, markdown: bool) -> dict:
     }
 
 
+def _lessons_context(data: dict, markdown: bool) -> dict:
+    """The training section laid out as strings. ``data`` is plain data: ``plots``, each
+    ``{file, title, sentences}`` with ``file`` a name beside the sheet; a title and each
+    sentence are lists of parts, plain text or ``{"math": LaTeX}``."""
+    text = md_text if markdown else tex_text
+
+    def laid(parts: list) -> str:
+        return "".join(f"${p['math']}$" if isinstance(p, dict) else text(p) for p in parts)
+
+    return {"plots": [{"file": p["file"], "title": laid(p["title"]),
+                       "text": " ".join(laid(s) for s in p["sentences"])}
+                      for p in data["plots"]]}
+
+
 def _code_rows(report: Report, implementation: dict[str, list[str]],
                markdown: bool) -> list[dict]:
     """Each delta-form equation's left side beside the module lines that compute it."""
@@ -304,32 +321,33 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
 def render(net: Network, notation: str | None = None, wrt: list[str] | None = None,
            sheet: str = "handout", markdown: bool = False,
            implementation: dict[str, list[str]] | None = None,
-           comparison: dict | None = None, blank: list[str] | None = None,
-           seed: int = EXERCISE_SEED) -> str:
+           comparison: dict | None = None, lessons: dict | None = None,
+           blank: list[str] | None = None, seed: int = EXERCISE_SEED) -> str:
     """One sheet as LaTeX (or Markdown); see the module docstring."""
     if sheet not in SHEETS:
         raise ValueError(f"sheet must be one of {SHEETS}")
     template = ENV.get_template("handout.md.j2" if markdown else "handout.tex.j2")
     return template.render(**context(net, notation, wrt, sheet, markdown, implementation,
-                                     comparison, blank, seed))
+                                     comparison, lessons, blank, seed))
 
 
 def files(net: Network, notation: str | None = None, wrt: list[str] | None = None,
           exercises: bool = False, markdown: bool = False,
           implementation: dict[str, list[str]] | None = None,
-          comparison: dict | None = None, blank: list[str] | None = None,
-          variants: int = 0, answers: bool = False) -> dict[str, str]:
+          comparison: dict | None = None, lessons: dict | None = None,
+          blank: list[str] | None = None, variants: int = 0,
+          answers: bool = False) -> dict[str, str]:
     """File name → text of the handout and, with ``exercises``, its question and solution
     sheets (and with ``answers`` an answers-only key); with ``variants`` N, N seeded variants
     of those (``NAME-questions-v1`` …, variant k on seed k), each with its own solutions."""
     suffix = ".md" if markdown else ".tex"
     out = {net.name + suffix: render(net, notation, wrt, "handout", markdown, implementation,
-                                     comparison)}
+                                     comparison, lessons)}
     sheets = ["questions", "solutions"] + (["answers"] if answers else [])
     runs = [("", EXERCISE_SEED)] if exercises and not variants else []
     runs += [(f"-v{k}", k) for k in range(1, variants + 1)]
     for tail, seed in runs:
         for sheet in sheets:
             out[f"{net.name}-{sheet}{tail}{suffix}"] = render(
-                net, notation, wrt, sheet, markdown, implementation, None, blank, seed)
+                net, notation, wrt, sheet, markdown, implementation, None, None, blank, seed)
     return out
