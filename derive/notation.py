@@ -157,8 +157,12 @@ class Rostock(Notation):
         dst = self._label(net, l, j)
         if self._joined(net):
             return Name(f"w_{src}{dst}", rf"w_{{{_tex(src)}{_tex(dst)}}}", f"w_{src}{dst}")
-        # x1 → unit 2 is w_{x1,2}, never w_x12 (which could be x → unit 12)
-        return Name(f"w_{src}__{dst}", rf"w_{{{_tex(src)},{_tex(dst)}}}", f"w_{src},{dst}")
+        # x1 → unit 2 is w_{x1,2}, never w_x12 (which could be x → unit 12); a name with an
+        # index keeps it as an index: x_1 → unit 2 is w_{x_1,2}
+        def tex(label: str) -> str:
+            return user_name(label).latex if not label.isdigit() else label
+
+        return Name(f"w_{src}__{dst}", rf"w_{{{tex(src)},{tex(dst)}}}", f"w_{src},{dst}")
 
     def unit(self, net, kind, l, j):
         label = self._label(net, l, j)

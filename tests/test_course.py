@@ -159,7 +159,7 @@ def test_rostock_names_cannot_be_misread_or_clash():
     net = Network(inputs=["x1", "x2"], targets=["z"], layers=[Dense(2, "sigmoid"),
                                                              Dense(1, "sigmoid")])
     names = get_notation("rostock").table(net)
-    assert names["W1[0,1]"].latex == "w_{x1,2}"  # x1 → unit 2, not x → unit 12
+    assert names["W1[0,1]"].latex == "w_{x_{1},2}"  # x1 → unit 2, not x → unit 12
     assert names["W2[1,0]"].text == "w_2,z"
     lecture = get_notation("rostock").table(load("or_gate"))
     assert lecture["W1[0,1]"].latex == "w_{x2}" and lecture["W2[0,0]"].latex == "w_{1z}"

@@ -5,7 +5,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from test_properties import networks
 
 from codegen.cli.handout import sheets_of
@@ -74,6 +74,7 @@ def test_latex_error_parses_classic_logs():
 
 @pytest.mark.parametrize("notation", sorted(NOTATIONS))
 @settings(max_examples=3, deadline=None, derandomize=True,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking compiles for minutes
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(net=networks())
 def test_drawn_networks_compile_clean_in_every_notation(tmp_path, notation, net):
