@@ -30,7 +30,7 @@ from derive.expression.parse import (
 )
 from derive.network import to_rational
 from derive.symbolic import OrderedProduct, Partial
-from derive.verify import DIGITS, verify_expression
+from derive.verify import DIGITS, is_zero, verify_expression
 
 __all__ = ["ExpressionReport", "Gradient", "ModeLine", "Path", "derive_expression",
            "parse_point", "sigmoid"]
