@@ -143,7 +143,8 @@ def measure_network(net, seed: int = 0, plots: bool = True) -> tuple[Comparison,
 
 CAPTIONS = {"steps": "Relative error of the numeric methods against the step h; circles mark "
                      "the best step.",
-            "scaling": "Time per full gradient as the hidden layers widen."}
+            "scaling": "Time per full gradient as the hidden layers widen, measured on the "
+                       "machine that wrote this sheet."}
 
 
 def handout_data(net, seed: int = 0) -> tuple[dict, dict[str, bytes]]:
