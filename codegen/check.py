@@ -114,7 +114,7 @@ def _calling(target: str, name: str, fn, *args):
         return fn(*args)
     except ChainruleError:
         raise
-    except Exception as exc:  # the module's own code failed
+    except (Exception, SystemExit) as exc:  # the module's own code failed or exited
         raise SpecError(f"{target}: {name}() raised {one_line(exc)}; give a module that "
                         "chainrule codegen wrote") from None
 

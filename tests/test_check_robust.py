@@ -30,6 +30,9 @@ BROKEN = {
     "params lack b2": (
         _edited('        "b2": np.zeros(1, DTYPE),\n', ""),
         "raised KeyError: 'b2'"),
+    "gradients exits": (
+        _edited(GRADIENTS, GRADIENTS + "    raise SystemExit(0)\n"),
+        "gradients() raised SystemExit: 0"),
     "init_params raises": (
         _edited(INIT, '    raise RuntimeError("no seed")\n' + INIT),
         "init_params() raised RuntimeError: no seed"),
