@@ -160,7 +160,7 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
     grads = _calling(target, "gradients", module.gradients, params, X, Y)
     if not isinstance(grads, dict):
         raise SpecError(f"{target}: gradients() gives {type(grads).__name__}, not a dict")
-    wrong = [k for k in params if k not in grads or np.shape(grads[k]) != params[k].shape]
+    wrong = [k for k in params if k not in grads or not _numbers_shaped(grads[k], params[k])]
     if wrong:
         raise SpecError(f"{target}: gradients() gives no gradient of the right shape for "
                         f"{', '.join(wrong)}")
@@ -196,6 +196,14 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
             central=entrywise_error(grad, central[part], floor),
             complex_step=None if step is None else entrywise_error(grad, step[part], floor)))
     return report
+
+
+def _numbers_shaped(value, like: np.ndarray) -> bool:
+    """Whether ``value`` is an array of real numbers of ``like``'s shape."""
+    try:
+        return np.asarray(value, dtype=np.float64).shape == like.shape
+    except (TypeError, ValueError):
+        return False
 
 
 def _in_order(f, shapes: dict, order: dict):

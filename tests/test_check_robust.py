@@ -21,6 +21,9 @@ BROKEN = {
     "gradients misses a key": (
         _edited("\n    return grads\n", '\n    grads.pop("b2")\n    return grads\n'),
         "gradients() gives no gradient of the right shape for b2"),
+    "gradients gives text": (
+        _edited("\n    return grads\n", '\n    grads["W1"] = "text"\n    return grads\n'),
+        "gradients() gives no gradient of the right shape for W1"),
     "gradients gives no dict": (
         _edited("\n    return grads\n", "\n    return list(grads)\n"),
         "gradients() gives list, not a dict"),
