@@ -131,8 +131,8 @@ def _point(module: types.ModuleType, target: str, seed: int, rows: int):
                         f"{', '.join(map(str, raw))}); give a module that chainrule codegen "
                         "wrote")
     try:
-        params = {str(k): np.asarray(v, dtype=np.float64) for k, v in raw.items()}
-    except (TypeError, ValueError) as exc:
+        params = {str(k): _array(v) for k, v in raw.items()}
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise SpecError(f"{target}: init_params() gives a parameter that is not an array of "
                         f"numbers ({one_line(exc)})") from None
     if params["W1"].ndim != 2 or not all(np.all(np.isfinite(v)) for v in params.values()):
@@ -141,12 +141,12 @@ def _point(module: types.ModuleType, target: str, seed: int, rows: int):
     # Jittered, so that no relu or |·| kink sits within a difference step of a unit's z.
     params = {k: v + rng.normal(0.0, 0.1, v.shape) for k, v in params.items()}
     X = rng.normal(0.0, 1.0, size=(rows, params["W1"].shape[0]))
-    out = np.asarray(_calling(target, "forward", module.forward, params, X))
-    if out.ndim != 2 or out.shape[0] != rows:
-        raise SpecError(f"{target}: forward() of {rows} rows gives shape {out.shape}, not "
+    shape = tuple(np.shape(_calling(target, "forward", module.forward, params, X)))
+    if len(shape) != 2 or shape[0] != rows:
+        raise SpecError(f"{target}: forward() of {rows} rows gives shape {shape}, not "
                         f"({rows}, outputs)")
-    Y = rng.uniform(0.0, 1.0, size=(rows, out.shape[1]))
-    if out.shape[1] > 1:
+    Y = rng.uniform(0.0, 1.0, size=(rows, shape[1]))
+    if shape[1] > 1:
         Y /= Y.sum(axis=1, keepdims=True)
     return params, X, Y
 
@@ -190,7 +190,7 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
     for key, tensor in params.items():
         part = slice(start, start + tensor.size)
         start += tensor.size
-        grad = np.asarray(grads[key], dtype=np.float64).ravel()
+        grad = _array(grads[key]).ravel()
         report.tensors.append(TensorCheck(
             name=key, entries=tensor.size,
             central=entrywise_error(grad, central[part], floor),
@@ -198,11 +198,17 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
     return report
 
 
+def _array(value) -> np.ndarray:
+    """``value`` as a float64 array (a tensor of an AD library detached first)."""
+    detach = getattr(value, "detach", None)
+    return np.asarray(detach() if callable(detach) else value, dtype=np.float64)
+
+
 def _numbers_shaped(value, like: np.ndarray) -> bool:
     """Whether ``value`` is an array of real numbers of ``like``'s shape."""
     try:
-        return np.asarray(value, dtype=np.float64).shape == like.shape
-    except (TypeError, ValueError):
+        return _array(value).shape == like.shape
+    except (TypeError, ValueError, RuntimeError):
         return False
 
 
