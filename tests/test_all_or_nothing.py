@@ -95,3 +95,11 @@ def test_compare_plots_are_all_or_nothing(run, tmp_path):
     status, out, err = run("compare", "or_gate", "--plots", str(tmp_path))
     _one_line_exit_2(status, out, err, "or_gate_scaling.png: it is a directory")
     assert _listing(tmp_path) == ["or_gate_scaling.png"]
+
+
+def test_training_figures_are_all_or_nothing(run, tmp_path):
+    (tmp_path / "xor_momentum.svg").mkdir()  # the last of the three figures
+    status, out, err = run("train", "xor_gate", "--epochs", "20", "--compare-momentum",
+                           "--plots", str(tmp_path / "xor.svg"))
+    _one_line_exit_2(status, out, err, "xor_momentum.svg: it is a directory")
+    assert _listing(tmp_path) == ["xor_momentum.svg"]
