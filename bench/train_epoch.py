@@ -45,10 +45,9 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: chainrule is the
 
 
 def load_generated(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "generated" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from codegen.loader import load_file
+
+    return load_file(REPO / "generated" / f"{name}.py")
 
 
 class HandMLP:
@@ -273,8 +272,8 @@ def torch_epoch(sizes, hidden, output, batch, lr, mean, params, X, Y):
 
 
 def workloads():
-    from codegen.check import module_from_source
     from codegen.emit import render
+    from codegen.loader import load_source
     from derive import spec as specs
     from derive.network import Dense, Network
 
@@ -289,7 +288,7 @@ def workloads():
     net = Network(784, [Dense(256, "relu"), Dense(10, "softmax")],
                   loss={"kind": "categorical_cross_entropy", "reduce_examples": "mean"},
                   name="synthetic")
-    yield ("synthetic 784-256-10, batch 128", module_from_source(render(net), "synthetic"),
+    yield ("synthetic 784-256-10, batch 128", load_source(render(net), "synthetic"),
            Xs, Ys, dict(batch=128, lr=0.01, hidden="relu", output="softmax", mean=True,
                         epochs=1))
     xor = specs.load("xor_gate")
