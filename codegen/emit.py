@@ -14,6 +14,7 @@ the spec's data, embedded in the file.
 from __future__ import annotations
 
 import base64
+import math
 import re
 import textwrap
 import zlib
@@ -24,6 +25,7 @@ import numpy as np
 
 from codegen.expressions import network_code
 from codegen.files import write_atomic
+from codegen.literal import comment_text, docstring_text, install, py_number
 from derive import spec as specs
 from derive.activations import get_activation
 from derive.delta import delta_form
@@ -59,6 +61,7 @@ ENV = jinja2.Environment(
     keep_trailing_newline=True,
     autoescape=False,
 )
+install(ENV)
 
 
 def training_settings(net: Network) -> dict[str, object]:
@@ -75,6 +78,8 @@ def training_settings(net: Network) -> dict[str, object]:
         value = settings[key]
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise SpecError(f"training {key} must be a number")
+        if value is not None and not math.isfinite(value):
+            raise SpecError(f"training {key} is {value!r}; give a finite number")
         if value is not None and value < 0:
             raise SpecError(f"training {key} must not be negative")
     for key in ("shuffle", "standardize"):
@@ -84,6 +89,11 @@ def training_settings(net: Network) -> dict[str, object]:
         value = settings[key]
         if value is not None and (value < 1 or value != int(value)):
             raise SpecError(f"training {key} must be a whole number of at least 1")
+    if settings["seed"] < 0:
+        raise SpecError(f"training seed is {settings['seed']}; use a whole number of at least 0")
+    for key in ("learning_rate", "clip_norm"):
+        if settings[key] is not None and settings[key] <= 0:
+            raise SpecError(f"training {key} is {settings[key]!r}; it must be above 0")
     if not 0 <= settings["momentum"] < 1:
         raise SpecError("training momentum must be at least 0 and below 1")
     if settings["print_every"] is None:
@@ -267,22 +277,25 @@ def context(net: Network, spec: str) -> dict[str, object]:
     title = f"{net.name}: a {'-'.join(map(str, net.sizes))} network trained with NumPy."
     model = Model(net)
     return {
-        "title": title,
-        "spec": spec,
-        "command": f"chainrule codegen {spec}",
-        "description": "\n".join(_wrap(net.description, 96)) or f"The {net.name} network.",
+        "title": docstring_text(title),
+        "spec": docstring_text(spec),
+        "command": docstring_text(f"chainrule codegen {spec}"),
+        "description": "\n".join(docstring_text(line) for line in
+                                 textwrap.wrap(net.description, 96, break_on_hyphens=False))
+        or f"The {net.name} network.",
         "standardize_note": True,
-        "forward_doc": [w for line in forward_doc for w in _wrap(line)] + _wrap(
+        "forward_doc": [docstring_text(w) for line in forward_doc for w in _wrap(line)] + _wrap(
             f"E = {'(1/n) ' if mean else ''}Σ_rows Σ_cols {code.loss}"),
-        "backward_doc": backward_doc,
-        "notation": model.notation.key,
-        "notation_doc": [w for eq in delta_form(net) for w in _wrap(equation_text(eq, model))],
-        "filename": f"{net.name}.py",
+        "backward_doc": [docstring_text(line) for line in backward_doc],
+        "notation": docstring_text(model.notation.key),
+        "notation_doc": [docstring_text(w) for eq in delta_form(net)
+                         for w in _wrap(equation_text(eq, model))],
+        "filename": docstring_text(f"{net.name}.py"),
         "imports": imports,
         "dtype": training["dtype"],
         "shapes": list(net.param_shapes().items()),
         "size": net.n_params,
-        "training": {k: repr(v) for k, v in training.items()},
+        "training": {k: py_number(v) for k, v in training.items() if k not in ("dtype", "init")},
         "init": init,
         "init_note": notes,
         "spec_params": spec_params,
@@ -301,7 +314,7 @@ def context(net: Network, spec: str) -> dict[str, object]:
         "loss": code.loss,
         "loss_into": code.loss_into,
         "residual": code.residual,
-        "loss_comment": _wrap(loss_comment, 90),
+        "loss_comment": [comment_text(line) for line in _wrap(loss_comment, 90)],
         "mean": mean,
         "outputs": net.layers[-1].units,
         "predict": _predict_mode(net),
@@ -312,8 +325,14 @@ def context(net: Network, spec: str) -> dict[str, object]:
     }
 
 
-def render(net: Network, spec: str | None = None) -> str:
+STYLES = (("fast", "numpy"),)
+
+
+def render(net: Network, spec: str | None = None, style: str = "fast",
+           target: str = "numpy") -> str:
     """The source of ``net``'s training module; ``spec`` names where it came from."""
+    if (style, target) not in STYLES:
+        raise SpecError(f"no {style} style for the {target} target")
     return ENV.get_template("module.py.j2").render(context(net, spec or net.name))
 
 
