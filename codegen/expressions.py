@@ -24,7 +24,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from codegen.printer import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
 from derive.activations import get_activation
-from derive.losses import get_loss
+from derive.losses import fuses, get_loss
 from derive.network import Network
 
 PRINTER = NumpyPrinter()
@@ -117,7 +117,7 @@ def _output_delta(net: Network, outs, ys, zs, comps) -> tuple[sp.Expr, str, sp.E
     with a loss it does not fuse with, q = a ⊙ ∂E/∂a, which δ_L then names ``q{L}``."""
     loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
     example = loss.example(outs, ys, net.loss)
-    fused = loss.fused_with == act.name
+    fused = fuses(loss.name, act.name)
     if act.elementwise:
         delta0 = _simplified(sp.diff(example, outs[0]) * act.derivative(zs[0], outs[0]), outs)
         rule = f"∂E/∂a ⊙ {act.name}'(z)"
@@ -146,7 +146,7 @@ def _output_delta(net: Network, outs, ys, zs, comps) -> tuple[sp.Expr, str, sp.E
 def _total_loss(net: Network, outs, ys, zs, comps) -> sp.Expr:
     """Σ over examples and outputs of the loss terms, as one (n, K) or (n, 1) array."""
     loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
-    if loss.fused_with == act.name:
+    if fuses(loss.name, act.name):
         example = loss.from_logits(zs, ys, net.loss)
     else:
         stable = act.stable(zs) if not act.elementwise else [act.stable(z) for z in zs]
