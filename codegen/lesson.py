@@ -86,7 +86,7 @@ def context(net: Network, spec: str) -> dict:
         **c,
         "imports": imports,
         "helpers": helpers(net, lowered, printer, codes),
-        "init_lines": textwrap.wrap(c["init_note"], 92),
+        "init_short": "scaled normal weights (Xavier, He or RBF)",
         "forward": forward,
         "backward": backward,
         "loss_terms": loss_terms,

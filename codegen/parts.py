@@ -159,6 +159,15 @@ PREDICT_DOCS = {
 
 
 
+def _shapes_line(net: Network) -> str:
+    """SHAPES as ruff lays it out: one line if it fits, else an entry a line."""
+    entries = [f'"{k}": {s}' for k, s in net.param_shapes().items()]
+    line = "{" + ", ".join(entries) + "}"
+    if len("SHAPES = ") + len(line) <= 100:
+        return line
+    return "{\n" + "".join(f"    {e},\n" for e in entries) + "}"
+
+
 def _init_note(net: Network, how: str) -> str:
     return ", ".join(f"W{l} {_init_expr(net, l, how)[1]}" for l in range(1, len(net.layers) + 1))
 
@@ -190,6 +199,7 @@ def common_context(net: Network, spec: str, dtype_name: str, lib: str = "np") ->
         "filename": docstring_text(f"{net.name}.py"),
         "dtype_name": f"np.{training['dtype']}",
         "shapes": list(net.param_shapes().items()),
+        "shapes_line": _shapes_line(net),
         "inputs": len(net.inputs),
         "outputs": net.layers[-1].units,
         "last": len(net.layers),
