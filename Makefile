@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # TeX Live compiles the LaTeX the tests produce; installed from Debian when missing (as root).
-TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures latexmk poppler-utils
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures poppler-utils
 
 .PHONY: demo test tex clean
 demo: $(VENV)/.installed

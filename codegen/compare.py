@@ -336,7 +336,7 @@ def compare_network(net: Network, seed: int = 0, sweep: bool = True) -> Comparis
 
 
 def compare_expression(report, seed: int = 0) -> Comparison:
-    """Every method's gradient of a plain expression (a ``derive.expr`` report)."""
+    """Every method's gradient of a plain expression (a ``derive.expression.derive`` report)."""
     variables = report.variables
     rng = np.random.default_rng(seed)
     if report.point:

@@ -138,7 +138,8 @@ _EXPR_OPS = {"add": lambda o, a, b: a + b, "sub": lambda o, a, b: a - b,
 
 
 def expression_function(report, backend: str = "numpy", single: bool = False):
-    """A plain expression's graph (``derive.expr`` report) as f(Θ) over a stack (P, N)."""
+    """A plain expression's graph (``derive.expression.derive`` report) as f(Θ) over a
+    stack (P, N)."""
     ops = backend_ops(backend)
     index = {v: i for i, v in enumerate(report.variables)}
 

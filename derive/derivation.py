@@ -36,12 +36,15 @@ DEFAULT_MAX_PARAMS = 300
 
 @dataclass(frozen=True)
 class Step:
-    """One equality ``lhs = rhs`` justified by ``rule`` (one of ``RULES``)."""
+    """One equality ``lhs = rhs`` justified by ``rule`` (one of ``RULES``). ``detail`` is plain
+    words; ``facts`` are the equalities (left, right) the step uses, as expressions, for the
+    renderers to print in their own format."""
 
     lhs: sp.Expr
     rhs: sp.Expr
     rule: str
     detail: str = ""
+    facts: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
 
 
 @dataclass

@@ -270,17 +270,6 @@ class Network:
         """The spec's own parameters where it has them, else seeded ones."""
         return dict(self.params) if self.params is not None else self.init_params(seed)
 
-    def _repr_latex_(self) -> str:
-        """Jupyter: the network's delta (backprop) form as one display."""
-        from derive.render.handout import network_latex  # the renderer imports this module
-
-        return network_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter: the network's Markdown handout."""
-        from derive.render.handout import network_markdown
-
-        return network_markdown(self)
 
 
 def dense_from_mapping(layer: Mapping, index: int) -> Dense:

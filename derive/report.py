@@ -53,17 +53,6 @@ class Report:
         order = [s for s in m.definitions] + [d for layer in reversed(m.deltas) for d in layer]
         return {s: needed[s] for s in order if s in needed}
 
-    def _repr_latex_(self) -> str:
-        """Jupyter: the loss, derivations, error terms and delta form as one display."""
-        from derive.render.handout import report_latex  # the renderer imports this module
-
-        return report_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter: the Markdown handout of these parameters."""
-        from derive.render.handout import report_markdown
-
-        return report_markdown(self)
 
 
 def resolve_params(model: Model, wrt: list[str] | None) -> list[sp.Symbol]:

@@ -90,7 +90,6 @@ class Model:
         self.params = [self.sym[key] for key in net.param_entries()]
         self.deltas = [[]] + [[self._symbol(f"delta{l}[{j}]") for j in range(layer.units)]
                               for l, layer in enumerate(net.layers, start=1)]
-        self.function_of = {a: out for a, out in self.definitions.items() if a in self._a_set}
 
     def _symbol(self, key: str) -> sp.Symbol:
         symbol = sp.Symbol(self.names[key].ident)

@@ -204,10 +204,10 @@ def test_generated_script_runs_standalone(tmp_path):
 def test_codegen_command_writes_and_check_command_reports(tmp_path, capsys):
     import argparse
 
-    from codegen import codegen_cmd
+    from codegen.cli import codegen as codegen_cmd
 
     parser = argparse.ArgumentParser()
-    codegen_cmd.add_parsers(parser.add_subparsers())
+    codegen_cmd.add_parser(parser.add_subparsers())
     args = parser.parse_args(["codegen", "or_gate", "-o", str(tmp_path / "or.py")])
     assert args.func(args) == 0
     args = parser.parse_args(["check", str(tmp_path / "or.py")])

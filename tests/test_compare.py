@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from codegen import plots
+from codegen.cli.compare import verdicts
 from codegen.compare import compare_expression, compare_network, differences, widened
-from codegen.compare_cmd import verdicts
-from derive.expr import derive_expression
+from derive.expression.derive import derive_expression
 from derive.spec import examples, load
 
 SMALL = sorted(set(examples()) - {"digits"})

@@ -6,10 +6,10 @@ import subprocess
 import pytest
 import sympy as sp
 
-from derive import graph
 from derive.errors import SpecError, VerificationError
-from derive.expr import derive_expression, parse_point
-from derive.render.graph import render_expression
+from derive.expression import parse as graph
+from derive.expression.derive import derive_expression, parse_point
+from derive.render.expression import render_expression
 
 
 def test_the_notes_graph_and_path_sum(run):

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codegen.handout_cmd import DOCS, sheets_of
+from codegen.cli.handout import DOCS, sheets_of
 from derive.errors import SpecError
 from derive.numeric import evaluate
 from derive.render.breaking import split, tex_width
@@ -136,10 +136,10 @@ def test_cli_writes_tex_and_refuses_bad_input(run, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(examples()))
 def test_committed_handouts_are_fresh(name):
-    """docs/handouts holds what `python -m codegen.handout_cmd --regenerate` makes, byte for
+    """docs/handouts holds what `python -m codegen.regenerate` makes, byte for
     byte; regenerate after changing a renderer or an example."""
     for file, text in sheets_of([name], exercises=True).items():
         committed = DOCS / file
-        assert committed.exists(), f"{file} missing; run python -m codegen.handout_cmd --regenerate"
+        assert committed.exists(), f"{file} missing; run python -m codegen.regenerate"
         assert committed.read_bytes() == text.encode("utf-8"), f"{file} is stale; regenerate"
         assert Path(committed.with_suffix(".pdf")).exists()

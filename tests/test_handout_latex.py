@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from codegen.handout_cmd import sheets_of
+from codegen.cli.handout import sheets_of
 from codegen.latex import compile_pdf, latex_error, overfull
 from derive.errors import ChainruleError
 from derive.render.handout import files

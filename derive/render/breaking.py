@@ -55,7 +55,7 @@ class _Width:
             return self.run("}")
         return self.item()
 
-    def item(self) -> float:  # noqa: C901 - one branch per kind of token
+    def item(self) -> float:
         c = self.s[self.i]
         self.i += 1
         if c == "{":

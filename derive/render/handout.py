@@ -240,34 +240,3 @@ def files(net: Network, notation: str | None = None, wrt: list[str] | None = Non
     return {net.name + ("" if s == "handout" else f"-{s}") + suffix:
             render(net, notation, wrt, s, markdown, implementation, comparison)
             for s in sheets}
-
-
-# --- Jupyter -----------------------------------------------------------------------------
-def report_latex(report: Report) -> str:
-    """A report's derivations as one MathJax display (``$$\\begin{aligned}…``)."""
-    layout = sec.Layout(width=110.0, markdown=True)
-    rows = sec.equation_rows(report.model, [(report.model.loss_symbol,
-                                             report.model.loss_expr)], layout)
-    for d in [*report.lemmas, *report.derivations]:
-        rows += sec.derivation_rows(report.model, d, layout)
-    rows += sec.delta_rows(report, layout)
-    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
-
-
-def report_markdown(report: Report) -> str:
-    """The Markdown handout of a report's network, notation and derived parameters."""
-    m = report.model
-    wrt = [m.canonical[d.param] for d in report.derivations] or None
-    return render(m.net, m.notation.key, wrt, markdown=True)
-
-
-def network_latex(net: Network) -> str:
-    """A network's delta form as one MathJax display."""
-    report = build(net, delta_only=True)
-    rows = sec.delta_rows(report, sec.Layout(width=110.0, markdown=True))
-    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
-
-
-def network_markdown(net: Network) -> str:
-    """A network's Markdown handout (scalar derivations only for small networks)."""
-    return render(net, markdown=True)

@@ -88,7 +88,7 @@ class _Printer:
     def wrap(self, text: str) -> str:
         return rf"\left({text}\right)" if self.tex else f"({text})"
 
-    def p(self, node, tight: bool = False) -> str:  # noqa: C901 - one case per node class
+    def p(self, node, tight: bool = False) -> str:
         tex = self.tex
         match node:
             case d.Mat(key):

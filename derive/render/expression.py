@@ -19,7 +19,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from derive.expr import MAX_PATHS, ExpressionReport, Gradient, ModeLine, sigmoid
+from derive.expression.derive import MAX_PATHS, ExpressionReport, Gradient, ModeLine, sigmoid
 from derive.render.document import RULE_TITLES
 from derive.symbolic import Partial
 
@@ -237,6 +237,13 @@ def _verified(report: ExpressionReport) -> str:
 
 
 # --- text --------------------------------------------------------------------------------
+def step_detail(step, tp: ExprText) -> str:
+    """A step's words and facts as one text: "c = a + b, so ∂c/∂a = 1; b free of a"."""
+    facts = [f"{tp.doprint(a)} = {tp.doprint(b)}" for a, b in step.facts]
+    said = facts[0] + (", so " + ", ".join(facts[1:]) if facts[1:] else "") if facts else ""
+    return "; ".join(part for part in (said, step.detail) if part)
+
+
 def render_text(report: ExpressionReport) -> str:
     """Unicode text for a terminal."""
     tp = ExprText()
@@ -258,7 +265,8 @@ def render_text(report: ExpressionReport) -> str:
         out += ["", f"{lhs}:"]
         for i, step in enumerate(g.derivation.steps):
             prefix = f"  {lhs} = " if i == 0 else " " * (len(lhs) + 3) + "= "
-            rule = TITLES[step.rule] + (f": {step.detail}" if step.detail else "")
+            detail = step_detail(step, tp)
+            rule = TITLES[step.rule] + (f": {detail}" if detail else "")
             out.append(f"{prefix}{tp.doprint(step.rhs)}    [{rule}]")
         out += ["", f"  Path sum ({g.n_paths} path{'s' if g.n_paths != 1 else ''} from "
                     f"{g.wrt} to {report.output}; per path, the product of its edge "
@@ -454,7 +462,7 @@ def render_json(report: ExpressionReport) -> str:
                   for e in report.edges],
         "gradients": [{
             "wrt": g.wrt.name,
-            "steps": [{"rule": s.rule, "detail": s.detail,
+            "steps": [{"rule": s.rule, "detail": step_detail(s, tp),
                        "text": f"{tp.doprint(s.lhs)} = {tp.doprint(s.rhs)}",
                        "latex": f"{lp.doprint(s.lhs)} = {lp.doprint(s.rhs)}"}
                       for s in g.derivation.steps],

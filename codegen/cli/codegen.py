@@ -1,6 +1,6 @@
 """The ``codegen`` and ``check`` subcommands of the chainrule command line.
 
-Contract: ``add_parsers(subparsers)`` adds both to an argparse subparsers object and sets
+Contract: ``add_parser(subparsers)`` adds both to an argparse subparsers object and sets
 ``func`` on each; a ``func`` takes the parsed arguments and returns the exit status (0 on
 success, 1 when a gradient check fails). Bad input raises a ``ChainruleError`` whose one-line
 message the main command line prints (exit status 2).
@@ -40,7 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add ``codegen`` and ``check`` to ``subparsers``."""
     gen = subparsers.add_parser(
         "codegen", help="write a standalone NumPy training module for a network",

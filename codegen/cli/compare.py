@@ -1,6 +1,6 @@
 """The ``compare`` subcommand: symbolic, numeric and automatic differentiation side by side.
 
-Contract: ``add_parsers(subparsers)`` adds ``compare SPEC | --expr EXPRESSION [--at …]
+Contract: ``add_parser(subparsers)`` adds ``compare SPEC | --expr EXPRESSION [--at …]
 [--format text|markdown|json] [--plots DIR] [--seed N]``. Everything is measured and drawn
 before anything is written: the plots go to DIR (``NAME_steps.png``, and for a network with a
 hidden layer ``NAME_scaling.png``) atomically, then the report to stdout; markdown embeds the
@@ -175,7 +175,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.at and args.expr is None:
         raise SpecError("--at goes with --expr")
     if args.expr is not None:
-        from derive.expr import derive_expression, parse_point
+        from derive.expression.derive import derive_expression, parse_point
 
         report = derive_expression(args.expr, at=parse_point(args.at or []))
         comparison = compare_expression(report, args.seed)
@@ -191,7 +191,7 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add ``compare`` to ``subparsers``."""
     p = subparsers.add_parser(
         "compare", help="symbolic vs numeric vs automatic differentiation: errors and times",

@@ -1,13 +1,13 @@
 """Plain expressions differentiated node by node over their computational graph, verified.
 
 Contract: ``derive_expression(text, wrt=None, at=None)`` builds the graph of ``text`` with
-``derive.graph`` (safe parsing, one node per operation, the local derivative on every edge)
-into an ``ExpressionReport`` holding, for each variable of ``wrt`` (default: all, in order of
-appearance), the step-by-step derivation as ``derivation.Step`` data, the path sum (the first
+``derive.expression.parse`` (safe parsing, one node per operation, the local derivative on every
+edge) into an ``ExpressionReport`` holding, for each variable of ``wrt`` (default: all, in order
+of appearance), the step-by-step derivation as ``derivation.Step`` data, the path sum (the first
 ``MAX_PATHS`` paths), and — at the point ``at`` — forward- and reverse-mode values. Every
 derivative is checked against ``sympy.diff`` of the written-out expression, symbolically and at
 random points in 50 digits; a mismatch is a ``VerificationError``. Parsing errors are one-line
-``SpecError``s (see ``derive.graph``).
+``SpecError``s (see ``derive.expression.parse``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive.derivation import Derivation, Step
 from derive.errors import SpecError, VerificationError
-from derive.graph import (
+from derive.expression.parse import (
     OPERATIONS,
     Edge,
     Node,
@@ -119,9 +119,6 @@ def _shown(terms: list[list[sp.Expr]]) -> sp.Expr:
 
 def _derivation(report: ExpressionReport, v: sp.Symbol) -> Derivation:
     """∂output/∂v, one node's chain rule per step, from the output down."""
-    from derive.render.graph import ExprText  # details are text; the printer lives there
-
-    tp = ExprText()
     nodes = {n.symbol: n for n in report.nodes}
     order = {n.symbol: i for i, n in enumerate(report.nodes)}
     edges = {(e.target, e.source): e for e in report.edges}
@@ -149,11 +146,10 @@ def _derivation(report: ExpressionReport, v: sp.Symbol) -> Derivation:
                 new_terms.append(term[:at] + [edges[(u, o)].derivative] + tail + term[at + 1:])
         terms = new_terms
         dead = [o.name for o in operands if o not in live]
-        locals_ = ", ".join(f"∂{u}/∂{o} = {tp.doprint(edges[(u, o)].derivative)}" for o in live)
-        detail = f"{u} = {tp.doprint(node.definition)}, so {locals_}"
-        if dead:
-            detail += f"; {', '.join(dead)} free of {v}"
-        steps.append(Step(lhs, _shown(terms), edges[(u, live[0])].rule, detail))
+        facts = ((u, node.definition),
+                 *((Partial(u, o), edges[(u, o)].derivative) for o in live))
+        detail = f"{', '.join(dead)} free of {v}" if dead else ""
+        steps.append(Step(lhs, _shown(terms), edges[(u, live[0])].rule, detail, facts))
     named = sp.Add(*[sp.Mul(*t) for t in terms])
     if len(sp.Add.make_args(named)) != len(terms) or any(
             f.is_number or f.could_extract_minus_sign() for t in terms

@@ -1,11 +1,11 @@
 """The ``handout`` subcommand: LaTeX (or Markdown) handouts, exercise sheets and their PDFs.
 
-Contract: ``add_parsers(subparsers)`` adds ``handout``; its ``func`` writes the sheets of one
+Contract: ``add_parser(subparsers)`` adds ``handout``; its ``func`` writes the sheets of one
 spec (``--all``: of every built-in example) into ``-o DIR`` (default: the current directory)
 and, with ``--pdf``, compiles each ``.tex`` beside it (``codegen.latex``, in parallel). Every
 file is rendered before any is written, and written atomically. ``regenerate(directory)``
 remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex`` and ``.pdf``
-— and is what ``python -m codegen.handout_cmd --regenerate`` runs. Bad input raises a
+— and is part of what ``python -m codegen.regenerate`` runs. Bad input raises a
 ``ChainruleError`` (one line, exit status 2). ``--compare`` measures the differentiation
 methods (``codegen.compare``) and adds their section and PNG plots to each handout.
 """
@@ -13,7 +13,6 @@ methods (``codegen.compare``) and adds their section and PNG plots to each hando
 from __future__ import annotations
 
 import argparse
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,11 +20,11 @@ from codegen.files import write_atomic
 from codegen.latex import compile_pdf
 from codegen.listing import implementation
 from derive import spec as specs
-from derive.errors import ChainruleError, SpecError
+from derive.errors import SpecError
 from derive.notation import NOTATIONS
 from derive.render.handout import files
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "handouts"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "handouts"
 
 
 def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | None = None,
@@ -39,7 +38,7 @@ def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | No
         net = specs.load(name)
         comparison = None
         if figures is not None:
-            from codegen.compare_cmd import handout_data
+            from codegen.cli.compare import handout_data
 
             comparison, plots = handout_data(net)
             figures.update(plots)
@@ -97,7 +96,7 @@ def run_handout(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add ``handout`` to ``subparsers``."""
     p = subparsers.add_parser(
         "handout", help="write a LaTeX (or Markdown) derivation handout, optionally as PDF",
@@ -120,21 +119,3 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--markdown", action="store_true", help="same as --format markdown")
     p.set_defaults(func=run_handout)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m codegen.handout_cmd --regenerate [--no-pdf]``: remake docs/handouts."""
-    parser = argparse.ArgumentParser(prog="python -m codegen.handout_cmd")
-    parser.add_argument("--regenerate", action="store_true", required=True)
-    parser.add_argument("--no-pdf", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        for path in regenerate(pdf=not args.no_pdf):
-            print(f"wrote {path}")
-    except ChainruleError as exc:
-        print(f"chainrule: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The ``derive`` subcommand: a network's derivations (or a plain expression's), verified.
+
+Contract: ``add_parser(subparsers)`` adds ``derive``; its ``func`` prints the report of a spec
+(``derive.report.build``) or of ``--expr`` (``derive.expression.derive``) in the chosen format
+and returns 0. Bad input raises a ``ChainruleError``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from derive.derivation import DEFAULT_MAX_PARAMS
+from derive.errors import SpecError
+from derive.expression.derive import derive_expression, parse_point
+from derive.notation import NOTATIONS
+from derive.render.document import render_json, render_latex, render_markdown, render_text
+from derive.render.expression import render_expression
+from derive.report import build
+from derive.spec import load
+
+RENDERERS = {"text": render_text, "latex": render_latex, "markdown": render_markdown,
+             "json": render_json}
+
+
+def run_derive(args: argparse.Namespace) -> int:
+    """Print the derivations of ``args.spec`` or of ``args.expr``."""
+    if args.expr is not None:
+        if args.spec is not None:
+            raise SpecError("give either a SPEC or --expr, not both")
+        report = derive_expression(args.expr, wrt=args.wrt, at=parse_point(args.at or []))
+        sys.stdout.write(render_expression(report, args.format))
+        return 0
+    if args.at:
+        raise SpecError("--at goes with --expr")
+    if args.spec is None:
+        raise SpecError("give a SPEC (a spec file or a built-in example) or --expr")
+    net = load(args.spec)
+    report = build(net, notation=args.notation, wrt=args.wrt, max_params=args.max_params,
+                   style=args.style, delta_only=args.delta)
+    sys.stdout.write(RENDERERS[args.format](report))
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``derive`` to ``subparsers``."""
+    p = subparsers.add_parser("derive", help="derive ∂E/∂θ step by step, verified against SymPy")
+    p.add_argument("spec", nargs="?",
+                   help="a .toml/.json spec file or a built-in example's name")
+    p.add_argument("--expr", metavar="EXPRESSION",
+                   help='a plain expression instead of a network, e.g. "e = (a + b)*(b + 1)"; '
+                        'one starting with a minus goes as --expr="-x"')
+    p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
+                   help="with --expr: the point for the path sums, e.g. a=2 b=1")
+    p.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",
+                   help="parameters to derive (notation names or canonical W1[0,1]); all if "
+                        "omitted")
+    p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")
+    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.add_argument("--style", choices=["auto", "path", "delta"], default="auto",
+                   help="path: unroll from the loss down (single-path parameters); delta: by "
+                        "error terms δ")
+    p.add_argument("--delta", action="store_true",
+                   help="only the delta (backprop) form, for networks of any width")
+    p.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS,
+                   help=f"scalar-derivation limit (default {DEFAULT_MAX_PARAMS})")
+    p.set_defaults(func=run_derive)
