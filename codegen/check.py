@@ -137,13 +137,13 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
     Y = rng.uniform(0.0, 1.0, size=(rows, n_out))
     if n_out > 1:
         Y /= Y.sum(axis=1, keepdims=True)
-    grads = module.gradients(params, X, Y)
+    grads = {k: np.asarray(v) for k, v in module.gradients(params, X, Y).items()}
     wrong = [k for k in params if k not in grads or np.shape(grads[k]) != params[k].shape]
     if wrong:
         raise SpecError(f"{target}: gradients() gives no gradient of the right shape for "
                         f"{', '.join(wrong)}")
     floor = 1e-4 * max(1.0, abs(module.loss(params, X, Y)))
-    dtype = np.dtype(module.DTYPE)
+    dtype = np.dtype(module.DTYPE)  # a NumPy dtype in every style and target
     report = CheckReport(target, central_tolerance=CENTRAL_TOLERANCE[dtype])
     step_size = float(np.finfo(dtype).eps) ** (1 / 3)
     complex_ok = dtype == np.float64  # the complex step needs float64 to reach its precision

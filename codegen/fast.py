@@ -4,7 +4,7 @@ parameter buffer).
 Contract: ``context(net, spec)`` is everything ``templates/module.py.j2`` lays out for
 ``net``. The equation comments of ``_forward`` and ``_backward`` are the lowering's
 (``codegen.lower``), as ``chainrule derive --delta`` prints them; the element-wise code comes
-from ``codegen.expressions``, the registries' forms printed for writing in place.
+from ``codegen.fast_elementwise``, the registries' forms printed for writing in place.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from codegen.expressions import network_code
-from codegen.literal import comment_text, docstring_text
+from codegen.fast_elementwise import network_code
+from codegen.literal import comment_lines, comment_text, docstring_text
 from codegen.lower import lower
 from codegen.parts import INLINE_LIMIT, common_context, training_settings
 from derive.delta import delta_form
@@ -62,8 +62,9 @@ def context(net: Network, spec: str) -> dict[str, object]:
     training = training_settings(net)
     code = network_code(net)
     lowered = lower(net)
-    said = {st.key if st.role != "gradient" else "d" + st.key: comment_text(st.text)
-            for st in lowered.backward}
+    # The equations as comments, continued on further comment lines where long.
+    said = {st.key if st.role != "gradient" else "d" + st.key:
+            "\n    # ".join(comment_lines(st.text)) for st in lowered.backward}
     last = len(net.layers)
     layers, forward_doc, backward_doc = [], [], []
     for l, (layer, layer_code) in enumerate(zip(net.layers, code.layers, strict=True), start=1):

@@ -9,15 +9,17 @@ reason for that form. No buffers, no cached plans: a student can follow and edit
 
 from __future__ import annotations
 
-import textwrap
+import dataclasses
 
-from codegen.literal import comment_text, docstring_text
-from codegen.lower import Lowered, lower
+from codegen.literal import comment_lines, docstring_text
+from codegen.lower import Lowered, Named, lower
 from codegen.parts import common_context
 from codegen.print_arrays import ArrayPrinter
 from derive import delta as d
 from derive.activations import get_activation
 from derive.network import Network
+
+LINE = 100  # ruff's line length in this project
 
 
 def _walk(node):
@@ -41,7 +43,7 @@ def helpers(net: Network, lowered: Lowered, printer: ArrayPrinter, codes: list[s
         act = get_activation(name)
         how = "element-wise" if act.elementwise else "row by row"
         out.append({"name": name, "args": "z", "doc": docstring_text(f"The {act.title}, {how}."),
-                    "why": _lines(act.code_why.capitalize()), "pre": [],
+                    "why": comment_lines(act.code_why.capitalize()), "pre": [],
                     "body": printer.helper(name)})
     text = " ".join(codes + [h["body"] for h in out])
     if "squared_distance(" in text:
@@ -52,26 +54,46 @@ def helpers(net: Network, lowered: Lowered, printer: ArrayPrinter, codes: list[s
     if "_logsumexp(" in text:
         out.append({"name": "_logsumexp", "args": "x",
                     "doc": "ln Σ_k exp(x_k) of each row.",
-                    "why": _lines("Shifted by the row's maximum, so that no exp overflows"),
+                    "why": comment_lines("Shifted by the row's maximum, so that no exp overflows"),
                     "pre": ["top = x.max(axis=1, keepdims=True)"],
                     "body": "top + np.log(np.exp(x - top).sum(axis=1, keepdims=True))"})
     return out
 
 
-def _lines(text: str) -> list[str]:
-    return [comment_text(line) for line in textwrap.wrap(text, 90, break_on_hyphens=False)]
+def _swap(node, old, new):
+    """``node`` with every ``old`` subtree replaced by ``new``."""
+    if node == old:
+        return new
+    if not dataclasses.is_dataclass(node):
+        return node
+    return dataclasses.replace(node, **{f.name: _swap(getattr(node, f.name), old, new)
+                                        for f in dataclasses.fields(node)})
 
 
 def _statements(statements, printer: ArrayPrinter) -> list[dict]:
-    return [{"target": st.target, "code": printer.code(st.rhs), "text": comment_text(st.text)}
-            for st in statements]
+    """Each statement printed under its equation; one too long for a line first binds the
+    loss derivative ∂E/∂a it uses to g{L}, on a line of its own."""
+    out = []
+    for st in statements:
+        code = printer.code(st.rhs)
+        if len(f"    {st.target} = {code}") > LINE:
+            loss_part = next((n for n in _walk(st.rhs) if isinstance(n, d.DLoss)), None)
+            if loss_part is not None:
+                g = f"g{st.target.removeprefix('delta')}"
+                out.append({"target": g, "code": printer.code(loss_part),
+                            "text": comment_lines(f"{g} = ∂E/∂a of each example's loss (the loss "
+                                           "registry's derivative)")})
+                code = printer.code(_swap(st.rhs, loss_part, Named(g)))
+        out.append({"target": st.target, "code": code, "text": comment_lines(st.text)})
+    return out
 
 
-def context(net: Network, spec: str) -> dict:
-    """Everything the lesson template lays out, for ``net`` made from ``spec``."""
-    c = common_context(net, spec, "np.float64")
+def context(net: Network, spec: str, lib: str = "np") -> dict:
+    """Everything the lesson template lays out, for ``net`` made from ``spec`` (``lib``
+    ``"torch"``: the same statements as tensor code, for ``codegen.torch_target``)."""
+    c = common_context(net, spec, "np.float64", lib)
     lowered = lower(net)
-    printer = ArrayPrinter(net)
+    printer = ArrayPrinter(net, lib)
     forward, backward = (_statements(s, printer) for s in (lowered.forward, lowered.backward))
     loss_terms = printer.loss_terms()
     keys = [key for key, _ in c["shapes"]]
@@ -90,6 +112,9 @@ def context(net: Network, spec: str) -> dict:
         "forward": forward,
         "backward": backward,
         "loss_terms": loss_terms,
+        "long_loss": len(f"    return float(np.sum({loss_terms}))" if lib == "np" else
+                         f"    return torch.sum({loss_terms}) / len(Y)") > LINE,
+        "wrap_loss": len(f"    terms = {loss_terms}") > LINE,
         "unpack": unpack,
         "cache": cache,
         "grads": "{" + ", ".join(f'"{k}": d{k}' for k in keys) + "}",

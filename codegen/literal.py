@@ -13,6 +13,7 @@ one of these functions, and through nothing else:
   Line breaks are kept only where ``multiline`` says so.
 * ``comment_text(text)`` — text for after ``#``: one line, whatever ``text`` holds (every
   non-printable character, line breaks included, is written as its escape, visibly).
+* ``comment_lines(text)`` — the same, wrapped over several comment lines.
 * ``py_number(value)`` — the literal of a finite int or float, a bool or None; anything else
   (NaN, inf, strings) is a ``SpecError``.
 
@@ -23,6 +24,7 @@ The Jinja2 templates receive these as the filters ``pystr``, ``doc``, ``comment`
 from __future__ import annotations
 
 import math
+import textwrap
 
 from derive.errors import SpecError
 
@@ -65,6 +67,14 @@ def docstring_text(text: str, multiline: bool = False) -> str:
 def comment_text(text: str) -> str:
     """``text`` for after ``#``: one line that shows it, escapes and all."""
     return _escaped(text, quote=False)
+
+
+def comment_lines(text: str, width: int = 90) -> list[str]:
+    """``text`` as comment lines of at most ``width`` characters, broken at spaces only;
+    each continuation line starts with two spaces."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+    return [comment_text(line) if i == 0 else "  " + comment_text(line)
+            for i, line in enumerate(lines)]
 
 
 def py_number(value: object) -> str:

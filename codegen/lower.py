@@ -35,6 +35,13 @@ def var(key: str) -> str:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A value a printer has already bound to a local name (a long statement's part)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Statement:
     """One equation of the delta form, as a statement assigning ``target``."""
 

@@ -3,7 +3,7 @@
 Contract: ``ArrayPrinter(net, lib)`` with ``lib`` ``"np"`` or ``"torch"`` prints a tree of
 ``derive.delta`` nodes as one plain vectorised expression (``code(node)``), naming matrices
 as ``codegen.lower.var`` does and the batch size ``n``. The matrix structure is the tree's;
-the element-wise parts come from the registries, printed by ``codegen.printer``:
+the element-wise parts come from the registries, printed by ``codegen.sympy_code``:
 ``Fn`` calls the module's helper of that activation (``helper(name)`` gives its body, from
 the entry's code form), ``Ident`` is the entry's derivative identity and ``DLoss`` the loss
 entry's ∂E/∂a (``sp.diff`` of the registry's loss of one example, as ``derive.numeric``
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from codegen.lower import var
-from codegen.printer import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
+from codegen.lower import Named, var
+from codegen.sympy_code import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
 from derive import delta as d
 from derive.activations import get_activation
 from derive.losses import fuses, get_loss
@@ -49,7 +49,12 @@ class TorchPrinter(NumpyPrinter):
             ", 0)", ", min=0)")
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if expr.base.is_Number and expr.exp == sp.Rational(1, 2):  # a number, not a tensor
+            return f"math.sqrt({self._print(expr.base)})"
         return super()._print_Pow(expr, rational).replace("np.sqrt(", "torch.sqrt(")
+
+    def _print_Rowsum(self, expr: Rowsum) -> str:
+        return super()._print_Rowsum(expr).replace("np.sum(", "torch.sum(")
 
     def _print_RowLogSumExp(self, expr: RowLogSumExp) -> str:
         return f"torch.logsumexp({self._print(expr.args[0])}, dim=1, keepdim=True)"
@@ -130,6 +135,8 @@ class ArrayPrinter:
         match node:
             case d.Mat(key):
                 return var(key), ATOM
+            case Named(name):
+                return name, ATOM
             case d.T(x):
                 return f"{self._wrap(x, ATOM)}.T", ATOM
             case d.Prod(a, b):

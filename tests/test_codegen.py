@@ -13,7 +13,7 @@ import sympy as sp
 
 from codegen.check import module_from_source
 from codegen.emit import GENERATED, buildable_examples, regenerate_all, render, write_module
-from codegen.printer import NumpyPrinter
+from codegen.sympy_code import NumpyPrinter
 from derive import spec as specs
 from derive.errors import ChainruleError, SpecError
 from derive.network import Dense, Network
@@ -22,15 +22,19 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def module(net, name="m"):
-    return module_from_source(render(net), name)
+    """The fast module of ``net``: most tests here are of the tuned module's machinery."""
+    return module_from_source(render(net, style="fast"), name)
 
 
 def test_generated_modules_are_fresh(tmp_path):
     written = regenerate_all(tmp_path)
-    assert sorted(p.name for p in written) == sorted(p.name for p in GENERATED.glob("*.py"))
+    names = sorted(str(p.relative_to(tmp_path)) for p in written)
+    assert names == sorted(str(p.relative_to(GENERATED)) for p in GENERATED.rglob("*.py"))
+    assert any(name.startswith("fast/") for name in names)
     for path in written:
-        assert path.read_bytes() == (GENERATED / path.name).read_bytes(), (
-            f"generated/{path.name} is stale; run chainrule codegen --all")
+        name = path.relative_to(tmp_path)
+        assert path.read_bytes() == (GENERATED / name).read_bytes(), (
+            f"generated/{name} is stale; run chainrule codegen --all")
 
 
 def test_threshold_examples_are_skipped_and_refused():
@@ -73,11 +77,12 @@ def test_generated_modules_pass_ruff(tmp_path):
 
 
 def test_write_module_is_atomic_and_names_its_spec(tmp_path):
-    path = write_module(specs.load("xor_gate"), tmp_path / "out" / "xor.py", spec="xor_gate")
+    path = write_module(specs.load("xor_gate"), tmp_path / "out" / "xor.py", spec="xor_gate",
+                        style="fast")
     assert [p.name for p in path.parent.iterdir()] == ["xor.py"]
     text = path.read_text()
     assert "chainrule codegen xor_gate" in text
-    assert "# ∂E/∂W2 = a1ᵀ delta2" in text
+    assert "# ∂E/∂W⁽²⁾ = A⁽¹⁾ᵀΔ⁽²⁾" in text
     assert "np.matmul(a1.T, delta2, out=grads[\"W2\"])" in text
 
 
@@ -225,7 +230,7 @@ def test_element_wise_code_is_built_in_place():
     # augmented assignment; the sigmoid is its tanh form, (tanh(z/2) + 1)/2, step by step.
     import sympy as sp
 
-    from codegen.expressions import network_code
+    from codegen.fast_elementwise import network_code
 
     code = network_code(specs.load("xor_gate"))
     assert code.layers[0].output == ["np.multiply(z1, 0.5, out=a1)", "np.tanh(a1, out=a1)",
@@ -276,7 +281,7 @@ def test_softmax_loss_reuses_the_forward_log_sum_exp():
     # The loss of a softmax output reads lse2, which the forward pass leaves behind; the
     # per-epoch history (batch by batch, uneven last batch) must still be E over all rows.
     m = module(specs.load("digits"))
-    source = render(specs.load("digits"))
+    source = render(specs.load("digits"), style="fast")
     assert "def _logsumexp" not in source and "np.subtract(lse2, z2, out=delta2)" in source
     net = specs.load("digits")
     X, Y = net.data["x"][:70], net.data["y"][:70]

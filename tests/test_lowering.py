@@ -23,7 +23,6 @@ from derive.render.document import render_text
 from derive.report import build
 
 REPO = Path(__file__).resolve().parent.parent
-NUMPY_STYLES = [s for s in STYLES if s[1] == "numpy"]
 HIDDEN = [a for a in ACTIVATIONS if ACTIVATIONS[a].elementwise and ACTIVATIONS[a].trainable]
 
 
@@ -72,7 +71,7 @@ def _agree(net, style, target="numpy"):
 
 
 @pytest.mark.parametrize("name", buildable_examples())
-@pytest.mark.parametrize(("style", "target"), NUMPY_STYLES)
+@pytest.mark.parametrize(("style", "target"), STYLES)
 def test_examples_agree_with_eval_and_central_differences(name, style, target):
     module = _agree(specs.load(name), style, target)
     report = check_module(module, name)
@@ -83,19 +82,55 @@ def test_examples_agree_with_eval_and_central_differences(name, style, target):
           suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_drawn_networks_agree_in_every_style(net):
-    for style, target in NUMPY_STYLES:
+    for style, target in STYLES:
         module = _agree(net, style, target)
         assert check_module(module, "drawn").ok
+        if target == "torch":
+            _torch_matches_autograd(module, net)
 
 
-def _comments(source: str) -> dict[str, str]:
-    """Each assignment's target mapped to the comment line right above it."""
-    lines = source.splitlines()
-    out = {}
-    for above, line in zip(lines, lines[1:], strict=False):
-        code = line.strip()
-        if above.strip().startswith("# ") and " = " in code:
-            out.setdefault(code.split(" = ")[0], above.strip()[2:])
+def _torch_matches_autograd(module, net):
+    params, X, Y = _point(net, seed=3)
+    derived, auto = module.gradients(params, X, Y), module.autograd_gradients(params, X, Y)
+    for key in derived:
+        want = auto[key].numpy()
+        assert np.abs(derived[key].numpy() - want).max() <= 1e-12 * max(np.abs(want).max(), 1)
+
+
+@pytest.mark.parametrize("name", buildable_examples())
+def test_torch_target_backward_is_derived_and_matches_autograd(name):
+    import torch
+
+    net = specs.load(name)
+    module = module_from_source(render(net, target="torch"), name)
+    _torch_matches_autograd(module, net)
+    assert issubclass(module.DerivedLoss, torch.autograd.Function)
+    params, X, Y = _point(net)
+    model = module.Net({k: torch.as_tensor(v) for k, v in params.items()})
+    E = model.loss(torch.as_tensor(X), torch.as_tensor(Y))
+    E.backward()
+    ref = evaluate(net, params, X, Y)["gradients"]
+    for key in ref:
+        np.testing.assert_allclose(getattr(model, key).grad.numpy(), ref[key], rtol=1e-12,
+                                   atol=1e-15)
+    # The backward is the derived statements: autograd records nothing inside it.
+    assert "autograd" not in module._backward.__code__.co_names
+
+
+def _blocks(source: str) -> list[tuple[str, str]]:
+    """(comment, code line) for every code line right below a block of comment lines; a
+    comment continued on lines starting "#   " is joined back with single spaces."""
+    out, comment = [], None
+    for line in source.splitlines():
+        text = line.strip()
+        if text.startswith("#   ") and comment is not None:
+            comment += " " + text[4:]
+        elif text.startswith("# "):
+            comment = text[2:]
+        else:
+            if comment is not None and text:
+                out.append((comment, text))
+            comment = None
     return out
 
 
@@ -104,34 +139,33 @@ def _derive_delta_lines(net) -> list[str]:
     return [line.strip() for line in text.split("Delta form")[1].splitlines()[1:] if line.strip()]
 
 
-def _said(net, style):
-    source = render(net, style=style)
-    comments = _comments(source)
-    if style == "fast":  # the tuned module writes into grads["W1"] and the delta arrays
-        lines = source.splitlines()
-        comments = {}
-        for above, line in zip(lines, lines[1:], strict=False):
-            for st_key in [s.key for s in lower(net).backward]:
-                target = f'grads["{st_key}"]' if st_key[0] in "Wb" else \
-                    f"delta{st_key[1:]}"
-                if above.strip().startswith("# ") and target in line and st_key not in \
-                        comments and (st_key[0] in "Wb" or f"out={target}" in line
-                                      or line.strip().startswith(target)):
-                    comments.setdefault(st_key, above.strip()[2:])
-        return comments
-    return {s.key: comments[s.target] for s in lower(net).statements}
+def _said(net, style, target="numpy"):
+    """Delta-form key → the comment right above the statement computing it."""
+    blocks = _blocks(render(net, style=style, target=target))
+    said = {}
+    for st_ in lower(net).statements:
+        if style == "fast":  # the tuned module writes into grads["W1"] and delta arrays
+            mark = f'grads["{st_.key}"]' if st_.role == "gradient" else f"delta{st_.key[1:]}"
+            hits = [c for c, code in blocks if mark in code and (
+                st_.role == "gradient" or code.startswith(mark) or f"out={mark}" in code)]
+        else:
+            hits = [c for c, code in blocks if code.startswith(f"{st_.target} = ")]
+        if hits:
+            said[st_.key] = hits[0]
+    return said
 
 
 def _check_said(net):
+    """Every statement of every style says what `derive --delta` prints for it (the fast
+    style: each gradient and delta statement; the others: every statement)."""
     printed = _derive_delta_lines(net)
-    for style in ("lesson", "fast"):
-        said = _said(net, style)
-        for st_ in lower(net).backward:
-            if st_.role == "gradient" or style == "lesson":
-                assert said[st_.key] == st_.text, (style, st_.key)
-                assert st_.text in printed, (st_.text, printed)
-    for st_ in lower(net).statements:
-        assert st_.text in printed
+    statements = lower(net).statements
+    assert [st_.text for st_ in statements] == printed
+    for style, target in STYLES:
+        said = _said(net, style, target)
+        for st_ in statements:
+            if style != "fast" or st_.role == "gradient":
+                assert said[st_.key] == st_.text, (style, target, st_.key)
 
 
 @pytest.mark.parametrize("name", buildable_examples())
@@ -180,7 +214,7 @@ def test_digits_lesson_reaches_95_percent_held_out():
     assert accuracy >= 95
 
 
-@pytest.mark.parametrize(("style", "target"), NUMPY_STYLES)
+@pytest.mark.parametrize(("style", "target"), STYLES)
 def test_extreme_inputs_stay_finite_without_warnings(style, target):
     for name in buildable_examples():
         net = specs.load(name)
@@ -204,4 +238,47 @@ def test_extreme_inputs_stay_finite_without_warnings(style, target):
             with np.errstate(all="raise", under="ignore"):
                 assert np.isfinite(module.loss(params, X, Y))
                 for g in module.gradients(params, X, Y).values():
-                    assert np.isfinite(g).all()
+                    assert np.isfinite(np.asarray(g)).all()
+
+
+def _api_module(style, target):
+    return module_from_source(render(specs.load("xor_gate"), style=style, target=target), "api")
+
+
+@pytest.mark.parametrize(("style", "target"), STYLES)
+def test_every_public_function_checks_its_arguments(style, target):
+    m = _api_module(style, target)
+    net = specs.load("xor_gate")
+    X, Y = net.data["x"], net.data["y"]
+    p = {k: np.asarray(v) for k, v in m.init_params(0).items()}
+    bad_calls = [
+        (ValueError, "Y has 1 rows", lambda: m.gradients(p, np.ones((5, 2)), np.ones((1, 1)))),
+        (ValueError, r"X has shape \(2,\)", lambda: m.forward(p, np.ones(2))),
+        (ValueError, "X has shape", lambda: m.loss(p, np.ones((0, 2)), np.ones((0, 1)))),
+        (ValueError, "NaN or inf", lambda: m.loss(p, [[np.nan, 0]], [[0]])),
+        (ValueError, "NaN or inf", lambda: m.gradients(p, [[0, 0]], [[np.inf]])),
+        (ValueError, "params lacks W1", lambda: m.forward({"b1": p["b1"]}, X)),
+        (ValueError, r"params\['W2'\] has shape", lambda: m.forward({**p, "W2": np.ones(3)}, X)),
+        (TypeError, "X is a str", lambda: m.forward(p, "abc")),
+        (TypeError, "params is a list", lambda: m.forward([1], X)),
+        (ValueError, "clip_norm is -1", lambda: m.train(p, X, Y, clip_norm=-1)),
+        (ValueError, "epochs is -1", lambda: m.train(p, X, Y, epochs=-1)),
+        (ValueError, "momentum is 5", lambda: m.train(p, X, Y, momentum=5)),
+        (ValueError, "learning_rate is nan", lambda: m.train(p, X, Y, learning_rate=np.nan)),
+        (ValueError, "learning_rate is inf", lambda: m.train(p, X, Y, learning_rate=np.inf)),
+        (TypeError, "batch_size is 2.5", lambda: m.train(p, X, Y, batch_size=2.5)),
+        (ValueError, "batch_size is 0", lambda: m.train(p, X, Y, batch_size=0)),
+        (TypeError, "epochs is '3'", lambda: m.train(p, X, Y, epochs="3")),
+        (TypeError, "epochs is True", lambda: m.train(p, X, Y, epochs=True)),
+        (ValueError, "seed is -1", lambda: m.train(p, X, Y, seed=-1)),
+        (ValueError, "seed is -1", lambda: m.init_params(-1)),
+        (TypeError, "shuffle is 1", lambda: m.train(p, X, Y, shuffle=1)),
+        (TypeError, "standardize is None", lambda: m.train(p, X, Y, standardize=None)),
+        (ValueError, "Y has 3 rows", lambda: m.train(p, X, Y[:3], batch_size=2)),
+    ]
+    for error, message, call in bad_calls:
+        with pytest.raises(error, match=message):
+            call()
+    # Valid calls still work, at the edges of the ranges.
+    _, history = m.train(p, X, Y, epochs=1, momentum=0.0, clip_norm=None, batch_size=1)
+    assert len(history["loss"]) == 1

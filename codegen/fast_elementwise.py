@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
-from codegen.printer import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
+from codegen.sympy_code import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
 from derive.activations import get_activation
 from derive.losses import fuses, get_loss
 from derive.network import Network
