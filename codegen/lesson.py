@@ -77,13 +77,13 @@ def _statements(statements, printer: ArrayPrinter) -> list[dict]:
     for st in statements:
         code = printer.code(st.rhs)
         if len(f"    {st.target} = {code}") > LINE:
-            loss_part = next((n for n in _walk(st.rhs) if isinstance(n, d.DLoss)), None)
-            if loss_part is not None:
-                g = f"g{st.target.removeprefix('delta')}"
-                out.append({"target": g, "code": printer.code(loss_part),
-                            "text": comment_lines(f"{g} = ∂E/∂a of each example's loss (the loss "
-                                           "registry's derivative)")})
-                code = printer.code(_swap(st.rhs, loss_part, Named(g)))
+            jvp = next((n for n in _walk(st.rhs) if isinstance(n, d.SoftmaxJvp)), None)
+            if jvp is not None:
+                q = f"q{st.target.removeprefix('delta')}"
+                out.append({"target": q, "code": printer.elementwise(printer.softmax_q(*(
+                    jvp.a, jvp.g))), "text": comment_lines(f"{q} = a ⊙ ∂E/∂a (a the softmax's "
+                                                          "output), its division by a cancelled")})
+                code = printer.code(_swap(st.rhs, jvp.g, Named(q, True)))
         out.append({"target": st.target, "code": code, "text": comment_lines(st.text)})
     return out
 
@@ -112,7 +112,7 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
         "forward": forward,
         "backward": backward,
         "loss_terms": loss_terms,
-        "long_loss": len(f"    return float(np.sum({loss_terms}))" if lib == "np" else
+        "long_loss": len(f"    return np.sum({loss_terms})" if lib == "np" else
                          f"    return torch.sum({loss_terms}) / len(Y)") > LINE,
         "wrap_loss": len(f"    terms = {loss_terms}") > LINE,
         "unpack": unpack,

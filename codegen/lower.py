@@ -36,9 +36,11 @@ def var(key: str) -> str:
 
 @dataclass(frozen=True)
 class Named:
-    """A value a printer has already bound to a local name (a long statement's part)."""
+    """A value a printer has already bound to a local name (a long statement's part);
+    ``q`` marks a softmax's q = A ⊙ ∂E/∂A standing for its ∂E/∂A."""
 
     name: str
+    q: bool = False
 
 
 @dataclass(frozen=True)

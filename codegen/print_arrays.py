@@ -18,7 +18,14 @@ import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
 from codegen.lower import Named, var
-from codegen.sympy_code import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
+from codegen.sympy_code import (
+    NumpyPrinter,
+    RowLogSumExp,
+    Rowsum,
+    cancel_outputs,
+    stabilize,
+    vectorize,
+)
 from derive import delta as d
 from derive.activations import get_activation
 from derive.losses import fuses, get_loss
@@ -120,6 +127,20 @@ class ArrayPrinter:
         text, prec = self._p(node)
         return f"({text})" if prec < level else text
 
+    def _symbolic(self, node) -> sp.Expr:
+        """An ``Ident`` or ``DLoss`` node as the registry's element-wise SymPy expression."""
+        if isinstance(node, d.Ident):
+            act = get_activation(node.activation)
+            return act.derivative(sp.Symbol(self.code(node.z)), sp.Symbol(self.code(node.a)))
+        outs, ys, _, comps = self._components(self.code(node.a))
+        example = get_loss(self.net.loss.kind).example(outs, ys, self.net.loss)
+        return sp.factor_terms(vectorize(sp.diff(example, outs[0]), comps))
+
+    def softmax_q(self, a, g) -> sp.Expr:
+        """q = A ⊙ G of a softmax's Jacobian-vector product, element-wise, cancelled."""
+        A = sp.Symbol(self.code(a))
+        return cancel_outputs(A * self._symbolic(g), [A])
+
     def _sym_text(self, expr: sp.Expr) -> tuple[str, int]:
         text = self.elementwise(expr)
         expr = stabilize(expr)
@@ -142,6 +163,11 @@ class ArrayPrinter:
             case d.Prod(a, b):
                 return f"{self._wrap(a, MUL)} @ {self._wrap(b, ATOM)}", MUL
             case d.Had(a, b):
+                if isinstance(a, d.DLoss) and isinstance(b, d.Ident):
+                    # ∂E/∂a ⊙ f'(z) as one element-wise expression, with any division by
+                    # the output cancelled (an output that underflows to 0 must not divide).
+                    joined = self._symbolic(a) * self._symbolic(b)
+                    return self._sym_text(cancel_outputs(joined, [sp.Symbol(self.code(a.a))]))
                 return f"{self._wrap(a, ATOM)} * {self._wrap(b, ATOM)}", MUL
             case d.Plus(a, b):
                 return f"{self._wrap(a, ADD)} + {self._wrap(b, ADD)}", ADD
@@ -160,18 +186,16 @@ class ArrayPrinter:
                 if name == "identity":
                     return self._p(x)
                 return f"{name}({self.code(x)})", ATOM
-            case d.Ident(name, z, a):
-                act = get_activation(name)
-                expr = act.derivative(sp.Symbol(self.code(z)), sp.Symbol(self.code(a)))
-                return self._sym_text(expr)
-            case d.DLoss(a):
-                outs, ys, _, comps = self._components(self.code(a))
-                example = get_loss(self.net.loss.kind).example(outs, ys, self.net.loss)
-                return self._sym_text(
-                    sp.factor_terms(vectorize(sp.diff(example, outs[0]), comps)))
+            case d.Ident() | d.DLoss():
+                return self._sym_text(self._symbolic(node))
+            case d.SoftmaxJvp(a, Named(q, True)):
+                return f"{q} - {self._wrap(a, ATOM)} * {q}.sum(axis=1, keepdims=True)", ADD
             case d.SoftmaxJvp(a, g):
-                A, G = self._wrap(a, ATOM), self._wrap(g, ATOM)
-                return f"{A} * ({G} - ({G} * {A}).sum(axis=1, keepdims=True))", MUL
+                # A ⊙ (G − (G ⊙ A) 1) = q − A (q 1) with q = A ⊙ G, whose division by the
+                # output (if any) cancels.
+                q = self._sym_text(self.softmax_q(a, g))
+                Q = f"({q[0]})" if q[1] < ATOM else q[0]
+                return f"{Q} - {self._wrap(a, ATOM)} * {Q}.sum(axis=1, keepdims=True)", ADD
             case d.SqDist(x, w):
                 return f"squared_distance({self.code(x)}, {self.code(w)})", ATOM
             case d.SqDistGradW(x, w, dd):

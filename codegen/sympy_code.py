@@ -116,6 +116,19 @@ _log_of_exp = ReplaceOptim(
 )
 
 
+def _divides_by(expr: sp.Expr, outs: list[sp.Symbol]) -> bool:
+    return bool(sp.fraction(sp.together(expr))[1].free_symbols & set(outs))
+
+
+def cancel_outputs(expr: sp.Expr, outs: list[sp.Symbol]) -> sp.Expr:
+    """``expr`` as written, unless it divides by one of ``outs`` and factoring cancels that
+    (an output that underflows to 0 must not reach a denominator)."""
+    if not _divides_by(expr, outs):
+        return expr
+    factored = sp.factor(expr)
+    return expr if _divides_by(factored, outs) else factored
+
+
 def stabilize(expr: sp.Expr) -> sp.Expr:
     """``expr`` rewritten for float evaluation: ln(exp(x)) → x, ln(1 + x) → log1p, σ → tanh."""
     return optimize(expr, [_log_of_exp, log1p_opt, _sigmoid_as_tanh])
