@@ -52,10 +52,8 @@ _TEMPLATES = {("lesson", "numpy"): ("lesson.py.j2", lesson.context),
 def render(net: Network, spec: str | None = None, style: str = "lesson",
            target: str = "numpy") -> str:
     """The source of ``net``'s training module; ``spec`` names where it came from."""
-    if target == "torch" and style == "fast":
-        style = "lesson"  # the torch module is one style: autograd.Function + nn.Module
     if (style, target) not in _TEMPLATES:
-        raise SpecError(f"no {style!r} style for the {target!r} target; use one of: " +
+        raise SpecError(f"there is no {style} style for the {target} target; use one of: " +
                         ", ".join(f"--style {s} --target {t}" for s, t in STYLES))
     name, build = _TEMPLATES[style, target]
     c = build(net, spec or net.name)

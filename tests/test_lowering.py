@@ -282,3 +282,19 @@ def test_every_public_function_checks_its_arguments(style, target):
     # Valid calls still work, at the edges of the ranges.
     _, history = m.train(p, X, Y, epochs=1, momentum=0.0, clip_norm=None, batch_size=1)
     assert len(history["loss"]) == 1
+
+
+def test_codegen_command_writes_each_style_and_refuses_fast_torch(tmp_path, capsys):
+    from codegen.cli import main
+
+    for style, target in STYLES:
+        path = tmp_path / f"{style}_{target}.py"
+        assert main(["codegen", "xor_gate", "--style", style, "--target", target,
+                     "-o", str(path)]) == 0
+        assert main(["check", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["codegen", "xor_gate", "--style", "fast", "--target", "torch",
+                 "-o", str(tmp_path / "no.py")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no fast style for the torch target" in err
+    assert not (tmp_path / "no.py").exists()
