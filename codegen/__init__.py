@@ -10,7 +10,10 @@
 - ``codegen.check`` verifies a module's gradients numerically; ``codegen.compare``,
   ``codegen.forward`` and ``codegen.plots`` compare symbolic, numeric and automatic
   differentiation.
+- ``codegen.lessons`` puts the gradients to work for a lecture: descent on expressions, cost
+  landscapes, grid against Monte Carlo against descent, training runs and their figures.
 - ``codegen.latex`` compiles LaTeX safely; ``codegen.files`` writes every output atomically.
 - ``codegen.cli`` is the ``chainrule`` command line, one module per command;
-  ``codegen.regenerate`` remakes the committed outputs (``generated/``, ``docs/handouts/``).
+  ``codegen.regenerate`` remakes the committed outputs (``generated/``, ``docs/handouts/``,
+  ``docs/lessons/``).
 """

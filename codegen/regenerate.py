@@ -1,6 +1,7 @@
 """``python -m codegen.regenerate [--no-pdf]``: remake everything the repository commits as
-output — the training module of every built-in example in ``generated/`` and the handouts and
-exercise sheets in ``docs/handouts/`` (``.tex`` and, unless ``--no-pdf``, ``.pdf``).
+output — the training module of every built-in example in ``generated/``, the handouts and
+exercise sheets in ``docs/handouts/`` (``.tex`` and, unless ``--no-pdf``, ``.pdf``) and the
+pictures of the training lesson in ``docs/lessons/``.
 
 A repository tool, not a user command: tests compare these files with a fresh generation.
 """
@@ -12,6 +13,7 @@ import sys
 
 from codegen.cli.handout import regenerate
 from codegen.emit import regenerate_all
+from codegen.lessons import lecture
 from derive.errors import ChainruleError
 
 
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pdf", action="store_true", help="leave the PDFs as they are")
     args = parser.parse_args(argv)
     try:
-        for path in [*regenerate_all(), *regenerate(pdf=not args.no_pdf)]:
+        for path in [*regenerate_all(), *regenerate(pdf=not args.no_pdf), *lecture.regenerate()]:
             print(f"wrote {path}")
     except ChainruleError as exc:
         print(f"chainrule: {exc}", file=sys.stderr)

@@ -11,10 +11,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from codegen.cli import codegen, compare, derive, eval, examples, handout
+from codegen.cli import (
+    codegen,
+    compare,
+    derive,
+    descent,
+    eval,
+    examples,
+    handout,
+    landscape,
+    search,
+    train,
+)
 from derive.errors import ChainruleError
 
-COMMANDS = (examples, derive, eval, codegen, handout, compare)
+COMMANDS = (examples, derive, eval, codegen, handout, compare, descent, landscape, search,
+            train)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -7,7 +7,8 @@ file is rendered before any is written, and written atomically. ``regenerate(dir
 remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex`` and ``.pdf``
 — and is part of what ``python -m codegen.regenerate`` runs. Bad input raises a
 ``ChainruleError`` (one line, exit status 2). ``--compare`` measures the differentiation
-methods (``codegen.compare``) and adds their section and PNG plots to each handout.
+methods (``codegen.compare``) and adds their section and PNG plots to each handout;
+``--lessons`` adds the training section (``codegen.lessons.lecture``) and its PNG plots.
 """
 
 from __future__ import annotations
@@ -29,21 +30,28 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "handouts"
 
 def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | None = None,
               exercises: bool = False, markdown: bool = False,
-              figures: dict[str, bytes] | None = None) -> dict[str, str]:
+              figures: dict[str, bytes] | None = None,
+              lessons: dict[str, bytes] | None = None) -> dict[str, str]:
     """File name → text for every sheet of every spec in ``names``. With a ``figures`` dict,
     each handout gains the comparison of differentiation methods, and its plots are added
-    to ``figures`` (file name → PNG bytes)."""
+    to ``figures`` (file name → PNG bytes); with a ``lessons`` dict, the training section
+    (``codegen.lessons.lecture``), its plots added to ``lessons``."""
     out: dict[str, str] = {}
     for name in names:
         net = specs.load(name)
-        comparison = None
+        comparison = training = None
         if figures is not None:
             from codegen.cli.compare import handout_data
 
             comparison, plots = handout_data(net)
             figures.update(plots)
+        if lessons is not None:
+            from codegen.lessons import lecture
+
+            training, plots = lecture.handout_data(net)
+            lessons.update(plots)
         out.update(files(net, notation, wrt, exercises, markdown, _implementation(net),
-                         comparison))
+                         comparison, training))
     return out
 
 
@@ -90,8 +98,11 @@ def run_handout(args: argparse.Namespace) -> int:
     if markdown and args.pdf:
         raise SpecError("--pdf compiles LaTeX; drop --format markdown")
     figures: dict[str, bytes] | None = {} if args.compare else None
-    texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown, figures)
-    for path in write(texts, Path(args.output), args.pdf, figures):
+    lessons: dict[str, bytes] | None = {} if args.lessons else None
+    texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown, figures,
+                      lessons)
+    pictures = {**(figures or {}), **(lessons or {})} or None
+    for path in write(texts, Path(args.output), args.pdf, pictures):
         print(f"wrote {path}")
     return 0
 
@@ -115,6 +126,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--compare", action="store_true",
                    help="add the comparison of symbolic, numeric and automatic "
                         "differentiation, with its plots (needs chainrule[compare])")
+    p.add_argument("--lessons", action="store_true",
+                   help="add the training section: the cost landscape with its descent path, "
+                        "the loss curve and (two inputs) the decision boundary (needs "
+                        "chainrule[lessons])")
     p.add_argument("--format", choices=["latex", "markdown"], default="latex")
     p.add_argument("--markdown", action="store_true", help="same as --format markdown")
     p.set_defaults(func=run_handout)

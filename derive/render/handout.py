@@ -82,12 +82,13 @@ def _table(net: Network) -> tuple[list[dict], int, int]:
 def context(net: Network, notation: str | None = None, wrt: list[str] | None = None,
             sheet: str = "handout", markdown: bool = False,
             implementation: dict[str, list[str]] | None = None,
-            comparison: dict | None = None) -> dict:
+            comparison: dict | None = None, lessons: dict | None = None) -> dict:
     """Everything the templates lay out, as strings, lists and numbers. ``implementation``
     maps delta-form equations (``Z1``, ``D2``, ``W2``, …) to the generated module's lines
     that compute them; the handout sets them side by side. ``comparison`` holds measured
-    numbers of differentiation methods (see ``_compare_context``); the handout (not the
-    exercise sheets) gains a section laying them out."""
+    numbers of differentiation methods (see ``_compare_context``), ``lessons`` the training
+    section's plots (see ``_lessons_context``); the handout (not the exercise sheets) gains a
+    section laying out each."""
     shown, full = reports(net, notation, wrt)
     m = shown.model
     layout = sec.Layout(width=110.0 if markdown else 80.0, markdown=markdown)
@@ -137,6 +138,8 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "work": _work_context(full, work, layout, row), "rate": sec.fmt(rate),
         "compare": _compare_context(comparison, markdown)
         if comparison and sheet == "handout" else None,
+        "lessons": _lessons_context(lessons, markdown) if lessons and sheet == "handout"
+        else None,
     }
 
 
@@ -174,6 +177,20 @@ def _compare_context(data: dict, markdown: bool) -> dict:
         "skipped": text(", ".join(data["skipped"])),
         "plots": [{"file": p["file"], "caption": text(p["caption"])} for p in data["plots"]],
     }
+
+
+def _lessons_context(data: dict, markdown: bool) -> dict:
+    """The training section laid out as strings. ``data`` is plain data: ``plots``, each
+    ``{file, title, sentences}`` with ``file`` a name beside the sheet; a title and each
+    sentence are lists of parts, plain text or ``{"math": LaTeX}``."""
+    text = md_text if markdown else tex_text
+
+    def laid(parts: list) -> str:
+        return "".join(f"${p['math']}$" if isinstance(p, dict) else text(p) for p in parts)
+
+    return {"plots": [{"file": p["file"], "title": laid(p["title"]),
+                       "text": " ".join(laid(s) for s in p["sentences"])}
+                      for p in data["plots"]]}
 
 
 def _code_rows(report: Report, implementation: dict[str, list[str]],
@@ -221,22 +238,22 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
 def render(net: Network, notation: str | None = None, wrt: list[str] | None = None,
            sheet: str = "handout", markdown: bool = False,
            implementation: dict[str, list[str]] | None = None,
-           comparison: dict | None = None) -> str:
+           comparison: dict | None = None, lessons: dict | None = None) -> str:
     """One sheet as LaTeX (or Markdown); see the module docstring."""
     if sheet not in SHEETS:
         raise ValueError(f"sheet must be one of {SHEETS}")
     template = ENV.get_template("handout.md.j2" if markdown else "handout.tex.j2")
     return template.render(**context(net, notation, wrt, sheet, markdown, implementation,
-                                     comparison))
+                                     comparison, lessons))
 
 
 def files(net: Network, notation: str | None = None, wrt: list[str] | None = None,
           exercises: bool = False, markdown: bool = False,
           implementation: dict[str, list[str]] | None = None,
-          comparison: dict | None = None) -> dict[str, str]:
+          comparison: dict | None = None, lessons: dict | None = None) -> dict[str, str]:
     """File name → text of the handout (and, with ``exercises``, its two exercise sheets)."""
     suffix = ".md" if markdown else ".tex"
     sheets = SHEETS if exercises else SHEETS[:1]
     return {net.name + ("" if s == "handout" else f"-{s}") + suffix:
-            render(net, notation, wrt, s, markdown, implementation, comparison)
+            render(net, notation, wrt, s, markdown, implementation, comparison, lessons)
             for s in sheets}
