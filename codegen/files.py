@@ -9,10 +9,26 @@ leaves nothing behind. The file gets the usual permissions (0666 less the umask)
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 from derive.errors import SpecError
+
+# What a generated module imports, and what imports it: a module file of one of these names
+# would be imported in its place from the folder it sits in.
+SHADOWED = frozenset(sys.stdlib_module_names) | {
+    "numpy", "sympy", "mpmath", "jinja2", "torch", "autograd", "matplotlib", "scipy",
+    "sklearn", "pytest", "derive", "codegen", "chainrule"}
+
+
+def check_module_name(stem: str, what: str = "the module") -> None:
+    """Refuse a Python module file name that would shadow NumPy, the standard library or
+    another package a generated module or chainrule itself imports."""
+    if stem in SHADOWED:
+        raise SpecError(f"{what} would be {stem}.py, which shadows the module {stem!r} "
+                        f"(NumPy, the standard library or a package chainrule uses); set "
+                        f"another name in the spec or give -o OTHER.py")
 
 
 def _mode() -> int:

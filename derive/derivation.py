@@ -27,6 +27,7 @@ import sympy as sp
 
 from derive.errors import LimitError, SpecError
 from derive.losses import fuses, get_loss
+from derive.network import Network
 from derive.symbolic import Model, OrderedProduct, Partial
 
 RULES = ("definition", "chain", "power", "sum", "factor", "product", "constant", "exponential",
@@ -351,12 +352,13 @@ class Deriver:
         return [seen[s] for s in order if s in seen]
 
 
-def check_size(model: Model, max_params: int = DEFAULT_MAX_PARAMS) -> None:
-    """Refuse scalar derivations of a network over ``max_params`` parameters."""
-    n = model.net.n_params
+def check_size(net: Network, max_params: int = DEFAULT_MAX_PARAMS) -> None:
+    """Refuse scalar derivations of a network over ``max_params`` parameters, before any
+    symbol is made."""
+    n = net.n_params
     if n > max_params:
         raise LimitError(
-            f"{model.net.name} has {n} parameters, over the scalar-derivation limit of "
+            f"{net.name} has {n} parameters, over the scalar-derivation limit of "
             f"{max_params}; use --delta for the matrix (backprop) form, which serves any width, "
             "or raise the limit with --max-params"
         )

@@ -18,4 +18,4 @@ class LimitError(ChainruleError):
 
 
 class VerificationError(ChainruleError):
-    """A derived result that does not equal SymPy's own differentiation. Never printed as right."""
+    """A derived result the independent check (``derive.verify``) refutes; never printed."""

@@ -14,6 +14,7 @@ import keyword
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import sympy as sp
@@ -24,6 +25,12 @@ from derive.losses import LossSpec, get_loss
 
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 INPUT_FUNCTIONS = ("weighted_sum", "squared_distance")
+
+# Sizes checked before anything is built (see docs/spec.md, "Limits").
+MAX_WIDTH = 1_000_000  # inputs, or units in one layer
+MAX_LAYERS = 64
+MAX_TOTAL_PARAMS = 50_000_000  # 400 MB of float64 for one copy of the parameters
+MAX_EXPONENT = 300  # spec numbers (loss factor, tau) between 1e-300 and 1e300 in size
 
 
 def check_name(name: object, what: str, symbol: bool = True) -> str:
@@ -51,6 +58,8 @@ class Dense:
     def __post_init__(self) -> None:
         if isinstance(self.units, bool) or not isinstance(self.units, int) or self.units < 1:
             raise SpecError(f"layer units must be a positive whole number, not {self.units!r}")
+        if self.units > MAX_WIDTH:
+            raise SpecError(f"layer units {self.units} is over the limit of {MAX_WIDTH}")
         get_activation(self.activation)
         if not isinstance(self.bias, bool):
             raise SpecError(f"layer bias must be true or false, not {self.bias!r}")
@@ -82,14 +91,28 @@ def _as_loss(loss: LossSpec | str | Mapping | None) -> LossSpec:
 
 
 def to_rational(value: object, what: str) -> sp.Rational:
-    """An exact rational from a spec number (0.5 becomes 1/2, not a binary float)."""
+    """An exact rational from a spec number (0.5 becomes 1/2, not a binary float), finite and
+    between 1e-300 and 1e300 in size (or 0), so that no huge exact number is ever built."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise SpecError(f"{what} must be a number, not {value!r}")
+        raise SpecError(f"{what} must be a number, not {_short(value)}")
+    text = str(value).strip()
     try:
-        result = sp.Rational(str(value))
-    except (TypeError, ValueError, SyntaxError):
-        raise SpecError(f"{what} must be a number, not {value!r}") from None
-    return result
+        number = Decimal(text) if len(text) <= 64 else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise SpecError(f"{what} must be a finite number written in at most 64 characters, "
+                        f"not {_short(value)}")
+    if number and abs(number.adjusted()) > MAX_EXPONENT:
+        raise SpecError(f"{what} {_short(value)} is out of range; use a number between "
+                        f"1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT} in size")
+    return sp.Rational(str(number))
+
+
+def _short(value: object) -> str:
+    """``repr(value)``, cut to 40 characters: a refusal stays one short line."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _has_bool(value: object) -> bool:
@@ -143,13 +166,23 @@ class Network:
         if isinstance(self.inputs, int):
             if self.inputs < 1:
                 raise SpecError("inputs must be at least 1")
+            if self.inputs > MAX_WIDTH:
+                raise SpecError(f"inputs {self.inputs} is over the limit of {MAX_WIDTH}")
             count = self.inputs
             self.inputs = ["x"] if count == 1 else [f"x_{i + 1}" for i in range(count)]
         if not isinstance(self.inputs, Sequence) or isinstance(self.inputs, str):
             raise SpecError("inputs must be a count or a list of names")
+        if len(self.inputs) > MAX_WIDTH:
+            raise SpecError(f"inputs names {len(self.inputs)} inputs, over the limit of "
+                            f"{MAX_WIDTH}")
         self.inputs = [check_name(n, "input") for n in self.inputs]
         if not self.inputs:
             raise SpecError("inputs must name at least one input")
+        if not isinstance(self.layers, Sequence) or isinstance(self.layers, str):
+            raise SpecError("layers must be a list of layer tables")
+        if len(self.layers) > MAX_LAYERS:
+            raise SpecError(f"the network has {len(self.layers)} layers, over the limit of "
+                            f"{MAX_LAYERS}")
         layers = []
         for i, layer in enumerate(self.layers, start=1):
             if isinstance(layer, Mapping):
@@ -160,10 +193,21 @@ class Network:
         if not layers:
             raise SpecError("a network needs at least one layer")
         self.layers = layers
+        sizes = self.sizes
+        total = sum((a + 1) * b for a, b in zip(sizes, sizes[1:], strict=False))
+        if total > MAX_TOTAL_PARAMS:
+            raise SpecError(f"the network has about {total} parameters, over the limit of "
+                            f"{MAX_TOTAL_PARAMS}")
         self.loss = _as_loss(self.loss)
         outputs = layers[-1].units
         if self.targets is None:
             self.targets = ["y"] if outputs == 1 else [f"y_{k + 1}" for k in range(outputs)]
+        if not isinstance(self.targets, Sequence) or isinstance(self.targets, str):
+            raise SpecError(f"targets must be a list of names, such as [\"z\"], not "
+                            f"{_short(self.targets)}")
+        if len(self.targets) != outputs:
+            raise SpecError(f"targets names {len(self.targets)} values; the output layer has "
+                            f"{outputs} units")
         self.targets = [check_name(n, "target") for n in self.targets]
         if len(self.targets) != outputs:
             raise SpecError(f"targets names {len(self.targets)} values; the output layer has "
@@ -176,7 +220,7 @@ class Network:
 
         get_notation(self.notation)
         if self.params is not None:
-            self.params = self._check_params(self.params)
+            self.params = self.check_params(self.params)
         if self.data is not None:
             self.data = self._check_data(self.data)
 
@@ -232,7 +276,12 @@ class Network:
                 raise SpecError(f"layer {i} uses {act.name}, whose derivative is 0 wherever it "
                                 "exists, so gradient descent cannot train it; use sigmoid")
 
-    def _check_params(self, params: Mapping[str, object]) -> dict[str, np.ndarray]:
+    def check_params(self, params: Mapping[str, object]) -> dict[str, np.ndarray]:
+        """``params`` as canonical float64 arrays, every key known and present, every shape
+        right; a one-line ``SpecError`` otherwise (the same rule for a spec and a file)."""
+        if not isinstance(params, Mapping):
+            raise SpecError("params must be a table such as {W1 = [[…]], b1 = […]}, not "
+                            f"{type(params).__name__}")
         shapes = self.param_shapes()
         unknown = sorted(set(params) - set(shapes))
         if unknown:
@@ -245,6 +294,8 @@ class Network:
         return {k: as_matrix(params[k], s, f"parameter {k}") for k, s in shapes.items()}
 
     def _check_data(self, data: Mapping[str, object]) -> dict[str, np.ndarray]:
+        if not isinstance(data, Mapping):
+            raise SpecError("data must be a table {x = [[…]], y = [[…]]} or {file = \"….csv\"}")
         unknown = sorted(set(data) - {"x", "y"})
         if unknown or "x" not in data or "y" not in data:
             raise SpecError("data must have exactly the keys x and y")

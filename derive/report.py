@@ -79,13 +79,14 @@ def build(net: Network, notation: str | None = None, wrt: list[str] | None = Non
           max_params: int = DEFAULT_MAX_PARAMS, style: str = "auto",
           delta_only: bool = False, check: bool = True) -> Report:
     """Derive and verify what was asked for; see the module docstring."""
+    if not delta_only:
+        check_size(net, max_params)
     model = Model(net, notation)
     equations = delta_form(net)
     notes = [a.note for a in {model.activation_of(l) for l in range(1, len(net.layers) + 1)}
              if a.note]
     if delta_only:
         return Report(model, [], [], [], equations, None, sorted(notes))
-    check_size(model, max_params)
     deriver = Deriver(model)
     params = resolve_params(model, wrt)
     derivations = [deriver.derive(p, style) for p in params]

@@ -65,6 +65,9 @@ def read_table(path: Path) -> dict:
             table = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SpecError(f"{path} is not valid {path.suffix[1:].upper()}: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{path} nests lists or tables too deeply; a spec needs at most 3 "
+                        "levels") from None
     if not isinstance(table, dict):
         raise SpecError(f"{path} must hold a table of settings at the top")
     return table
@@ -123,7 +126,13 @@ def _read_data_file(data: dict, base: Path | None, table: dict) -> dict:
     except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError):
         raise SpecError(f"cannot read data file {path}") from None
     rows = [r for r in csv.reader(io.StringIO(text)) if r and not r[0].startswith("#")]
-    n_in = table["inputs"] if isinstance(table["inputs"], int) else len(table["inputs"])
+    inputs = table["inputs"]
+    if isinstance(inputs, int) and not isinstance(inputs, bool) and inputs >= 1:
+        n_in = inputs
+    elif isinstance(inputs, list) and inputs:
+        n_in = len(inputs)
+    else:
+        raise SpecError("inputs must be a count or a list of names")
     try:
         values = [[float(v) for v in row] for row in rows]
     except ValueError:

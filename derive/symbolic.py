@@ -18,7 +18,11 @@ import sympy as sp
 from derive.activations import get_activation
 from derive.losses import get_loss
 from derive.network import Network
-from derive.notation import Name, get_notation
+from derive.notation import Name, get_notation, user_name
+
+_SCALAR_ATTRIBUTES = frozenset({
+    "sym", "canonical", "inputs", "targets", "W", "b", "s", "z", "a", "arg", "definitions",
+    "outputs", "loss_expr", "params", "deltas"})
 
 
 class Partial(sp.Function):
@@ -35,12 +39,70 @@ class OrderedProduct(sp.Mul):
 
 
 class Model:
-    """Symbols and named definitions of one network under one notation."""
+    """Symbols and named definitions of one network under one notation.
+
+    Cheap to make: ``net``, ``notation``, ``loss_symbol`` and ``matrix_names`` (the delta form's
+    names, which serve any width) are set at once; the per-scalar symbols, names and definitions
+    (``names``, ``sym``, ``canonical``, ``W``, ``b``, ``a``, ``definitions``, ``params`` …) are
+    built on first use, so the matrix form of a wide network never builds them.
+    """
 
     def __init__(self, net: Network, notation: str | None = None):
         self.net = net
         self.notation = get_notation(notation or net.notation)
-        self.names: dict[str, Name] = self.notation.table(net)
+        self.loss_symbol = sp.Symbol(self.notation.loss.ident)
+        self.matrix_names: dict[str, Name] = {**self.notation.matrices(net),
+                                              "E": self.notation.loss}
+        self.spellings: dict[sp.Symbol, Name] = {self.loss_symbol: self.notation.loss}
+
+    @cached_property
+    def output_loss(self) -> sp.Expr:
+        """The per-example loss in the output and target symbols alone (equal to
+        ``loss_expr``), made without building every scalar, as a wide network's matrix form
+        needs."""
+        net, last = self.net, len(self.net.layers)
+        outs = [self._few_symbol(self.notation.unit(net, "a", last, j))
+                for j in range(net.layers[-1].units)]
+        ys = [self._few_symbol(user_name(n)) for n in net.targets]
+        return get_loss(net.loss.kind).example(outs, ys, net.loss)
+
+    def _few_symbol(self, name: Name) -> sp.Symbol:
+        symbol = sp.Symbol(name.ident)
+        self.spellings[symbol] = name
+        return symbol
+
+    @property
+    def scalars_made(self) -> bool:
+        """Whether the per-scalar symbols and definitions exist yet."""
+        return "sym" in self.__dict__
+
+    def spelling(self, symbol: sp.Symbol) -> Name | None:
+        """The notation's spelling of one of this model's symbols; ``None`` for others."""
+        if symbol in self.spellings:
+            return self.spellings[symbol]
+        key = self.canonical.get(symbol)
+        return self.names[key] if key else None
+
+    @cached_property
+    def names(self) -> dict[str, Name]:
+        """Every canonical key (scalar entries and matrices) mapped to its spelling."""
+        return self.notation.table(self.net)
+
+    def __getattr__(self, attr: str):
+        if attr in _SCALAR_ATTRIBUTES and not self.__dict__.get("_building"):
+            self._build_scalars()
+            return self.__dict__[attr]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+
+    def _build_scalars(self) -> None:
+        """One symbol per parameter entry, input, target and intermediate; the definitions."""
+        self._building = True
+        try:
+            self._define(self.net)
+        finally:
+            self._building = False
+
+    def _define(self, net: Network) -> None:
         self.sym: dict[str, sp.Symbol] = {}
         self.canonical: dict[sp.Symbol, str] = {}
         L = len(net.layers)
@@ -53,7 +115,6 @@ class Model:
         self.a: list[list[sp.Expr]] = [list(self.inputs)]
         self.arg: list[list[sp.Expr]] = [[]]
         self.definitions: dict[sp.Symbol, sp.Expr] = {}
-        self.loss_symbol = sp.Symbol(self.names["E"].ident)
         self.canonical[self.loss_symbol] = "E"
         for l, layer in enumerate(net.layers, start=1):
             fan_in = net.sizes[l - 1]

@@ -29,9 +29,21 @@ COMMANDS = (examples, derive, eval, codegen, handout, compare, descent, landscap
             train)
 
 
+class UsageError(ChainruleError):
+    """A command line argparse cannot read: one line, exit status 2, like any bad input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an unreadable command line is one line pointing to ``--help``, not a
+    usage block (subcommand parsers are of this class too)."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="chainrule",
         description="Derive neural-network gradients by the chain rule, step by step.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -42,14 +54,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit status."""
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         return args.func(args)
     except ChainruleError as exc:
         print(f"chainrule: {exc}", file=sys.stderr)
         return 2
     except RecursionError:
-        print("chainrule: the network is too deep for this route; use --delta", file=sys.stderr)
+        print("chainrule: the input nests too deeply to handle here; for a deep network use "
+              "--delta", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

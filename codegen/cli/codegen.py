@@ -9,9 +9,11 @@ message the main command line prints (exit status 2).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from codegen.check import check
 from codegen.emit import regenerate_all, write_module
+from codegen.files import check_module_name
 from derive import spec as specs
 from derive.errors import SpecError
 
@@ -28,6 +30,10 @@ def run_codegen(args: argparse.Namespace) -> int:
     if args.spec is None:
         raise SpecError("give a spec file or example name, or --all")
     net = specs.load(args.spec)
+    if args.output:
+        check_module_name(Path(args.output).stem, f"-o {args.output}")
+    else:
+        check_module_name(net.name, f"the module of network {net.name!r}")
     path = write_module(net, args.output, spec=args.spec, style=args.style, target=args.target)
     print(f"wrote {path}")
     return 0

@@ -44,7 +44,7 @@ def run_derive(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add ``derive`` to ``subparsers``."""
-    p = subparsers.add_parser("derive", help="derive ∂E/∂θ step by step, verified against SymPy")
+    p = subparsers.add_parser("derive", help="derive ∂E/∂θ step by step, every result verified")
     p.add_argument("spec", nargs="?",
                    help="a .toml/.json spec file or a built-in example's name")
     p.add_argument("--expr", metavar="EXPRESSION",

@@ -26,6 +26,9 @@ def _json_arg(text: str | None, what: str):
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SpecError(f"--{what} is not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise SpecError(f"--{what} nests lists too deeply; give rows of numbers, "
+                        "[[…], […]]") from None
 
 
 def _params(path_text: str) -> dict:
@@ -36,6 +39,8 @@ def _params(path_text: str) -> dict:
         raise SpecError(f"cannot read parameter file {path_text}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise SpecError(f"parameter file {path_text} is not valid JSON") from None
+    except RecursionError:
+        raise SpecError(f"parameter file {path_text} nests lists too deeply") from None
     if not isinstance(params, dict):
         raise SpecError("a parameter file holds {\"W1\": [[…]], \"b1\": […], …}")
     return params
@@ -44,7 +49,7 @@ def _params(path_text: str) -> dict:
 def run_eval(args: argparse.Namespace) -> int:
     """Print the output, loss and gradients of ``args.spec`` as JSON."""
     net = load(args.spec)
-    params = _params(args.params) if args.params else net.parameters(seed=0)
+    params = net.check_params(_params(args.params)) if args.params else net.parameters(seed=0)
     x, y = _json_arg(args.x, "x"), _json_arg(args.y, "y")
     if (x is None) != (y is None):
         raise SpecError("give --x and --y together (or neither, for the spec's own data)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 
+import mpmath
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -22,6 +23,7 @@ from sympy.printing.str import StrPrinter
 from derive.expression.derive import MAX_PATHS, ExpressionReport, Gradient, ModeLine, sigmoid
 from derive.render.document import RULE_TITLES
 from derive.symbolic import Partial
+from derive.verify import WORK_DIGITS
 
 FORMATS = ("text", "latex", "markdown", "json")
 TITLES = {**RULE_TITLES, "trigonometric": "trigonometric rule"}
@@ -149,8 +151,7 @@ def _num(value: sp.Expr | None) -> str:
         return "?"
     x = float(value)
     if not math.isfinite(x):  # beyond float64, not beyond the 50-digit values
-        mantissa, _, exponent = sp.Float(value, 6).__format__(".5e").partition("e")
-        return f"{float(mantissa):g}e{int(exponent):+d}".replace("-", "−")
+        return _beyond(value, 6).replace("-", "−")
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x)).replace("-", "−")
     return f"{x:.6g}".replace("-", "−")
@@ -229,11 +230,11 @@ def _point_text(report: ExpressionReport) -> str:
 
 
 def _verified(report: ExpressionReport) -> str:
-    how = "symbolically and at random points" if all(g.symbolic for g in report.gradients) \
-        else "at random points"
+    exact = ", and sympy.diff symbolically" if all(g.symbolic for g in report.gradients) else ""
     worst = max((g.gap for g in report.gradients), default=0.0)
-    return (f"Verified: each derivative equals sympy.diff of the expression, {how} (50 digits; "
-            f"largest relative gap {worst:.1e}).")
+    return ("Verified: each derivative and step equals the expression's derivative taken "
+            f"numerically at random points (central differences in {WORK_DIGITS} digits){exact}; "
+            f"largest relative gap {worst:.1e}.")
 
 
 # --- text --------------------------------------------------------------------------------
@@ -432,7 +433,19 @@ def render_markdown(report: ExpressionReport) -> str:
 def _number(value: sp.Expr) -> float | str:
     """A float, or beyond float64's range the 17-digit decimal string (JSON has no inf)."""
     x = float(value)
-    return x if math.isfinite(x) else sp.Float(value, 17).__format__(".16e")
+    return x if math.isfinite(x) else _beyond(value, 17)
+
+
+def _beyond(value: sp.Expr, digits: int) -> str:
+    """A value beyond float64 as decimal text (2.13891e+1236); one whose exponent itself runs
+    past 12 digits as a bound, since its digits would fill pages."""
+    text = mpmath.nstr(sp.N(value, digits + 2)._to_mpmath(4 * digits + 16), digits,
+                       min_fixed=1, max_fixed=0)
+    mantissa, _, exponent = text.partition("e")
+    if len(exponent.lstrip("+-")) > 12:
+        sign = "-" if mantissa.startswith("-") else ""
+        return f"{sign}1e{exponent[0]}999999999999 or beyond"
+    return text
 
 
 def _value(report: ExpressionReport, expr) -> float | str | None:

@@ -77,7 +77,7 @@ class _Printer:
         self.column = model.notation.convention == "column"
 
     def name(self, key: str) -> str:
-        n = self.m.names[key]
+        n = self.m.matrix_names[key]
         return n.latex if self.tex else n.text
 
     def t(self, text: str) -> str:

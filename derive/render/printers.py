@@ -10,6 +10,8 @@ biases last, as a lecturer writes them. Both printers recurse through themselves
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -24,17 +26,40 @@ class _Ordering:
 
     def __init__(self, model: Model):
         self.model = model
+
+    @property
+    def rank(self) -> dict[sp.Symbol, int]:
+        """Each scalar symbol's place; before the model has made its scalars (a matrix form
+        prints only the loss), the few symbols it has."""
+        if not self.model.scalars_made:
+            return {s: i for i, s in enumerate(self.model.spellings)}
+        return self._rank
+
+    @cached_property
+    def _rank(self) -> dict[sp.Symbol, int]:
+        model = self.model
         order = [*model.inputs]
         for l in range(1, len(model.net.layers) + 1):
             order += [w for row in model.W[l] for w in row] + [b for b in model.b[l] if b != 0]
             order += model.s[l] + model.z[l] + model.a[l]
         order += model.targets
-        self.rank = {s: i for i, s in enumerate(order)}
-        self.params = set(model.params)
+        return {s: i for i, s in enumerate(order)}
+
+    @property
+    def params(self) -> set[sp.Symbol]:
+        return self._params if self.model.scalars_made else set()
+
+    @cached_property
+    def _params(self) -> set[sp.Symbol]:
+        return set(self.model.params)
+
+    @cached_property
+    def _biases(self) -> set[sp.Symbol]:
+        return {b for layer in self.model.b for b in layer if b != 0}
 
     def term_key(self, term: sp.Expr) -> tuple:
         symbols = [s for s in term.free_symbols if s in self.rank]
-        biases = {b for layer in self.model.b for b in layer if b != 0}
+        biases = self._biases if self.model.scalars_made else set()
         is_bias = bool(symbols) and all(s in biases for s in symbols)
         first = min((self.rank[s] for s in symbols), default=-1)
         return (is_bias, first, sp.default_sort_key(term))
@@ -55,8 +80,8 @@ class TextPrinter(StrPrinter):
         self.ordering = _Ordering(model)
 
     def _print_Symbol(self, expr):
-        key = self.model.canonical.get(expr)
-        return self.model.names[key].text if key else expr.name
+        name = self.model.spelling(expr)
+        return name.text if name else expr.name
 
     def _print_Partial(self, expr):
         u, v = expr.args
@@ -188,8 +213,8 @@ class TexPrinter(LatexPrinter):
         self.ordering = _Ordering(model)
 
     def _print_Symbol(self, expr, style="plain"):
-        key = self.model.canonical.get(expr)
-        return self.model.names[key].latex if key else super()._print_Symbol(expr)
+        name = self.model.spelling(expr)
+        return name.latex if name else super()._print_Symbol(expr)
 
     def _print_Partial(self, expr, exp=None):
         u, v = expr.args
