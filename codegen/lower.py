@@ -84,7 +84,7 @@ class Lowered:
 
 def _canonical_model(net: Network, model: Model) -> SimpleNamespace:
     """A stand-in for ``model`` that names every matrix by its Python name, in rows."""
-    names = dict(model.names)
+    names = dict(model.matrix_names)
     keys = ["A0", "Y", *(f"{k}{l}" for l in range(1, len(net.layers) + 1)
                          for k in ("W", "b", "Z", "A", "D"))]
     for key in keys:
@@ -92,7 +92,7 @@ def _canonical_model(net: Network, model: Model) -> SimpleNamespace:
     names["E"] = Name("E", "E", "E")
     notation = SimpleNamespace(
         convention="row", function=lambda act: Name(act.name, act.name, act.name))
-    return SimpleNamespace(names=names, notation=notation, net=net)
+    return SimpleNamespace(matrix_names=names, notation=notation, net=net)
 
 
 def lower(net: Network, model: Model | None = None) -> Lowered:
