@@ -319,13 +319,14 @@ def thread_pools() -> str:
                      for pool in threadpool_info())
 
 
-def bench(repeats: int) -> None:
+def bench(repeats: int, only: str | None = None) -> None:
     print(f"{'workload':<36} {'contender':<22} {'median ms':>10} {'vs fast':>9} "
           f"{'spread (p25-p75)':>17}")
     # Every data set is made before any PyTorch process runs: made after one, the 62 MB
     # synthetic X (which NumPy asks to back with huge pages) came out twice as slow to use.
     for index, (title, net, X, Y, cfg) in enumerate(list(workloads())):
-        bench_workload(index, title, net, X, Y, cfg, repeats)
+        if only is None or any(word in title.lower() for word in only.split(",")):
+            bench_workload(index, title, net, X, Y, cfg, repeats)
     torch_threads = ""
     if importlib.util.find_spec("torch") is not None:
         torch_threads = f"; PyTorch (own process): torch.set_num_threads({blas_threads()})"
@@ -433,12 +434,15 @@ def bench_workload(index, title, net, X, Y, cfg, repeats):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--only", metavar="WORDS",
+                        help="the workloads whose title holds one of these comma-separated "
+                        "words (digits, synthetic, xor); all by default")
     parser.add_argument("--torch-only", type=int, metavar="WORKLOAD", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_only is not None:
         torch_only(args.torch_only, args.repeats)
     else:
-        bench(args.repeats)
+        bench(args.repeats, args.only)
 
 
 if __name__ == "__main__":
