@@ -49,10 +49,10 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: chainrule is the
 
 def generated(net, style: str = "fast", target: str = "numpy"):
     """The module chainrule generates for ``net`` in that style, loaded."""
-    from codegen.check import module_from_source
     from codegen.emit import render
+    from codegen.loader import load_source
 
-    return module_from_source(render(net, style=style, target=target), f"{style}_{target}")
+    return load_source(render(net, style=style, target=target), f"{style}_{target}")
 
 
 class HandMLP:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from codegen.check import module_from_source
 from codegen.emit import GENERATED, buildable_examples, regenerate_all, render, write_module
+from codegen.loader import load_source
 from codegen.sympy_code import NumpyPrinter
 from derive import spec as specs
 from derive.errors import ChainruleError, SpecError
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def module(net, name="m"):
     """The fast module of ``net``: most tests here are of the tuned module's machinery."""
-    return module_from_source(render(net, style="fast"), name)
+    return load_source(render(net, style="fast"), name)
 
 
 def test_generated_modules_are_fresh(tmp_path):

@@ -68,5 +68,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Compare gradients() with central differences (and the complex step "
         "where the loss allows complex numbers) for every parameter entry.")
     chk.add_argument("target", help="a spec, an example name, or a generated .py module")
-    chk.add_argument("--seed", type=int, default=0, help="seed of the random point (0)")
+    chk.add_argument("--seed", type=int, default=0,
+                     help="seed of the random point, a whole number ≥ 0 (default 0)")
     chk.set_defaults(func=run_check)

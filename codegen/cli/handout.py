@@ -3,7 +3,7 @@
 Contract: ``add_parser(subparsers)`` adds ``handout``; its ``func`` writes the sheets of one
 spec (``--all``: of every built-in example) into ``-o DIR`` (default: the current directory)
 and, with ``--pdf``, compiles each ``.tex`` beside it (``codegen.latex``, in parallel). Every
-file is rendered before any is written, and written atomically. ``regenerate(directory)``
+file is rendered before any is written, then all are written or none. ``regenerate(directory)``
 remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex`` and ``.pdf``
 — and is part of what ``python -m codegen.regenerate`` runs. Bad input raises a
 ``ChainruleError`` (one line, exit status 2). ``--compare`` measures the differentiation
@@ -17,8 +17,8 @@ import argparse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from codegen.files import write_atomic
-from codegen.latex import compile_pdf
+from codegen.files import staged
+from codegen.latex import compile_pdf, require_pdflatex
 from codegen.listing import implementation
 from derive import spec as specs
 from derive.errors import SpecError
@@ -67,16 +67,21 @@ def _implementation(net) -> dict[str, list[str]] | None:
 def write(texts: dict[str, str], directory: Path, pdf: bool = False,
           figures: dict[str, bytes] | None = None) -> list[Path]:
     """Write the sheets and ``figures`` (and compile the ``.tex`` ones, in parallel, with the
-    figures beside them); return the paths."""
+    figures beside them); return the paths. All or nothing: every file is built in a
+    temporary folder inside ``directory`` and moved in once all are (``codegen.files``)."""
     figures = figures or {}
-    written = [write_atomic(directory / name, data) for name, data in figures.items()]
-    written += [write_atomic(directory / name, text) for name, text in texts.items()]
-    if pdf:
-        jobs = [(text, directory / Path(name).with_suffix(".pdf"))
-                for name, text in texts.items() if name.endswith(".tex")]
+    pdfs = {Path(name).with_suffix(".pdf").name: text
+            for name, text in texts.items() if pdf and name.endswith(".tex")}
+    if pdfs:
+        require_pdflatex()
+    with staged(directory) as stage:
+        stage.expect([*figures, *texts, *pdfs])
+        for name, data in {**figures, **texts}.items():
+            stage.write(name, data)
+        jobs = [(text, stage.path(name)) for name, text in pdfs.items()]
         with ThreadPoolExecutor(max_workers=4) as pool:
-            written += list(pool.map(lambda job: _compiled(*job, figures), jobs))
-    return written
+            list(pool.map(lambda job: _compiled(*job, figures), jobs))
+    return stage.written
 
 
 def _compiled(tex: str, path: Path, figures: dict[str, bytes]) -> Path:
@@ -94,6 +99,8 @@ def run_handout(args: argparse.Namespace) -> int:
     if args.all == bool(args.spec):
         raise SpecError("give a spec file or example name, or --all")
     names = list(specs.examples()) if args.all else [args.spec]
+    if args.pdf:
+        require_pdflatex()  # before the work, not after it
     markdown = args.format == "markdown" or args.markdown
     if markdown and args.pdf:
         raise SpecError("--pdf compiles LaTeX; drop --format markdown")
