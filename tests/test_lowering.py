@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen.check import check_module, module_from_source
+from codegen.check import check_module
 from codegen.emit import GENERATED, STYLES, buildable_examples, render
+from codegen.loader import load_source as module_from_source
 from codegen.lower import lower
 from derive import spec as specs
 from derive.activations import ACTIVATIONS
