@@ -1,8 +1,12 @@
 """Everything built on the derivations: code, checks, comparisons, files and the command line.
 
-- ``codegen.emit`` renders and writes a standalone NumPy training module (``write_module``,
-  ``regenerate_all``); ``codegen.expressions`` and ``codegen.printer`` print its element-wise
-  code from the registries; ``codegen.listing`` ties its lines to the delta equations.
+- ``codegen.lower`` lowers the delta form to statements; ``codegen.print_arrays`` prints them
+  as NumPy or torch code; ``codegen.lesson``, ``codegen.fast`` and ``codegen.torch_target``
+  lay out one style each (``codegen.parts`` holds what they share, ``codegen.literal`` the one
+  emitter of spec text); ``codegen.emit`` renders and writes them (``write_module``,
+  ``regenerate_all``). ``codegen.sympy_code`` prints the registries' SymPy expressions as
+  NumPy, ``codegen.fast_elementwise`` the fast style's in-place element-wise code;
+  ``codegen.listing`` gives the handouts the lesson module's line of each delta equation.
 - ``codegen.loader`` loads a generated module (file or source text) in memory, the one way
   anything here does.
 - ``codegen.differences`` is the one numeric gradient (finite differences, the complex step);

@@ -89,11 +89,6 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def module_from_source(source: str, name: str) -> types.ModuleType:
-    """``codegen.loader.load_source``: kept under this name for existing callers."""
-    return load_source(source, name)
-
-
 def load_module(target: str | Path) -> tuple[types.ModuleType, str, Network | None]:
     """The module behind ``target``, its label and its network (None for a bare module
     file): a generated .py file, or the module rendered fresh from a spec."""

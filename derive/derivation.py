@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.errors import LimitError, SpecError
-from derive.losses import get_loss
+from derive.losses import fuses, get_loss
 from derive.network import Network
 from derive.symbolic import Model, OrderedProduct, Partial
 
@@ -308,7 +308,7 @@ class Deriver:
     def _fused(self, d_loss: sp.Expr, identity: sp.Expr, out, target) -> list[sp.Expr] | None:
         """Factors of the cancelled output delta, when the loss fuses with the output."""
         last = self.m.activation_of(len(self.m.net.layers))
-        if self.loss.fused_with != last.name or not last.elementwise:
+        if not fuses(self.loss.name, last.name) or not last.elementwise:
             return None
         joined = sp.factor(sp.cancel(sp.Mul(d_loss, identity)))
         return factors_of(joined)
@@ -363,7 +363,7 @@ class Deriver:
                               act.identity_name))
             result = sp.Add(*[d * j for d, j in zip(d_losses, jac, strict=True)])
             fused = None
-            if self.loss.fused_with == act.name:
+            if fuses(self.loss.name, act.name):
                 fused = factors_of(m.net.loss.factor * (outs[k] - m.targets[k]))
                 detail = "the targets sum to 1, so Σ_m y_m a_k − y_k = a_k − y_k"
         if fused is not None:

@@ -24,10 +24,12 @@ def test_every_example_passes_the_check(name):
 
 
 def test_check_reads_a_generated_file():
-    report = check(str(GENERATED / "keras_2_4_4_1.py"))
-    assert report.ok
-    # tanh-form sigmoids and the squared error take complex numbers: both methods ran.
-    assert all(t.complex_step is not None and t.complex_step < 1e-12 for t in report.tensors)
+    for style in ("", "fast/"):
+        report = check(str(GENERATED / f"{style}keras_2_4_4_1.py"))
+        assert report.ok
+        # tanh-form sigmoids and the squared error take complex numbers: both methods ran.
+        assert all(t.complex_step is not None and t.complex_step < 1e-12
+                   for t in report.tensors)
 
 
 def test_check_skips_complex_step_where_logaddexp_is_used():
@@ -38,7 +40,8 @@ def test_check_skips_complex_step_where_logaddexp_is_used():
 
 
 def test_a_wrong_derivative_is_caught():
-    source = render(Network(2, [Dense(3, "sigmoid"), Dense(1, "sigmoid")], name="wrong"))
+    source = render(Network(2, [Dense(3, "sigmoid"), Dense(1, "sigmoid")], name="wrong"),
+                    style="fast")
     assert "delta1 *= 1 - a1" in source
     wrong = load_source(source.replace("delta1 *= 1 - a1", "delta1 *= 1 + a1"), "wrong")
     report = check_module(wrong)

@@ -21,6 +21,9 @@ from derive.errors import SpecError
 def run_codegen(args: argparse.Namespace) -> int:
     """Write the training module of ``args.spec`` (or of every built-in example)."""
     if args.all:
+        if args.output or args.style != "lesson" or args.target != "numpy":
+            raise SpecError("--all writes generated/ in every style; give no -o, --style or "
+                            "--target with it")
         for path in regenerate_all():
             print(f"wrote {path}")
         return 0
@@ -31,7 +34,7 @@ def run_codegen(args: argparse.Namespace) -> int:
         check_module_name(Path(args.output).stem, f"-o {args.output}")
     else:
         check_module_name(net.name, f"the module of network {net.name!r}")
-    path = write_module(net, args.output, spec=args.spec)
+    path = write_module(net, args.output, spec=args.spec, style=args.style, target=args.target)
     print(f"wrote {path}")
     return 0
 
@@ -49,7 +52,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "codegen", help="write a standalone NumPy training module for a network",
         description="Write generated/NAME.py: forward, loss, gradients and SGD training.")
     gen.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
-    gen.add_argument("-o", "--output", help="where to write (default generated/NAME.py)")
+    gen.add_argument("-o", "--output", help="where to write (default generated/NAME.py, "
+                     "generated/fast/NAME.py or generated/torch/NAME.py)")
+    gen.add_argument("--style", choices=["lesson", "fast"], default="lesson",
+                     help="lesson: plain NumPy, one statement per equation (default); fast: "
+                     "tuned NumPy with in-place buffers")
+    gen.add_argument("--target", choices=["numpy", "torch"], default="numpy",
+                     help="numpy (default) or torch: a torch.autograd.Function whose backward "
+                     "is the derived delta equations")
     gen.add_argument("--all", action="store_true",
                      help="regenerate the module of every built-in example")
     gen.set_defaults(func=run_codegen)

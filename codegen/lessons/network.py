@@ -78,8 +78,10 @@ def setting(spec: str | Network, seed: int | None = None) -> Setting:
     params = ({k: np.array(v, dtype=float) for k, v in net.params.items()}
               if net.params is not None else module.init_params(seed))
     if defaults.get("standardize"):
-        # train() fits the standardisation before its first epoch; with no epochs, that is all.
-        params, _ = module.train(params, X, Y, epochs=0, standardize=True)
+        # What train() fits before its first epoch (it needs at least one epoch to be run):
+        # each input column's mean, and its spread, 1 where the column is constant.
+        std = X.std(axis=0)
+        params = {**params, "x_mean": X.mean(axis=0), "x_scale": np.where(std > 0, std, 1.0)}
     names = get_notation(net.notation).table(net)
     return Setting(net, module, X, Y, params, defaults, names)
 

@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from derive.activations import get_activation
-from derive.losses import LossSpec, get_loss
+from derive.losses import LossSpec, fuses, get_loss
 from derive.symbolic import Model
 
 WHY = {
@@ -59,7 +59,7 @@ def stable_notes(model: Model) -> list[str]:
     out = get_activation(net.layers[-1].activation)
     loss = get_loss(net.loss.kind)
     k = len(net.targets)
-    if loss.fused_with == out.name and loss.from_logits is not None:
+    if fuses(loss.name, out.name):
         zs = sp.symbols(f"z_1:{k + 1}") if k > 1 else [sp.Symbol("z")]
         ys = sp.symbols(f"y_1:{k + 1}") if k > 1 else [sp.Symbol("y")]
         written = (_tex(loss.from_logits(list(zs), list(ys), LossSpec(loss.name)))
