@@ -11,6 +11,8 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
 	@$(PIP) --upgrade pip 2> $(VENV)/install.log || { cat $(VENV)/install.log >&2; exit 1; }
+	@# The CPU build of torch, pinned: a bare torch requirement can pull a multi-GB CUDA build.
+	@$(PIP) torch==2.13.0 2>> $(VENV)/install.log || { cat $(VENV)/install.log >&2; exit 1; }
 	@$(PIP) -e '.[test]' 2>> $(VENV)/install.log || { cat $(VENV)/install.log >&2; exit 1; }
 	@touch $@
 

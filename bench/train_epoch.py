@@ -4,14 +4,17 @@
 
 Workloads: digits 64-32-10 (sigmoid, softmax + cross-entropy, batch 32); synthetic
 10000×784 data on 784-256-10 (relu, softmax + cross-entropy, batch 128); XOR 2-2-1 (sigmoid,
-squared error, full batch, 1000 steps). Contenders, run interleaved, medians reported: the
-generated module; a hand-written NumPy trainer (below, tuned by hand: flat
+squared error, full batch, 1000 steps). Contenders, run interleaved, medians reported with
+the spread of their ratio to the fast module (25th–75th percentile over the rounds): the
+generated module in its fast style (the reference) and in its lesson style; a hand-written
+NumPy trainer (below, tuned by hand: flat
 parameter and momentum buffers, preallocated work arrays, out= everywhere); scikit-learn's
 MLPClassifier configured identically (sgd, momentum, no Nesterov, alpha 0, same batch and rate,
-one epoch per warm-started fit); PyTorch eager when importable (timed in a process of its
-own, see torch_in_child); and the matmuls alone (the floor: every product of forward and
-backward pass, nothing else). All record the loss per epoch as the generated module does:
-accumulated over the epoch's batches. Not a test.
+one epoch per warm-started fit); PyTorch eager and the generated torch target when torch is
+importable (both timed in a process of their own, see torch_in_child); and the matmuls
+alone (the floor: every product of forward and backward pass, nothing else). All record
+the loss per epoch as the generated module does: accumulated over the epoch's batches.
+Not a test.
 
 Fairness, both ways: the contenders run in a new seeded random order every round, as a
 fixed order favoured whichever ran right after another gathering the same X (its rows then
@@ -44,11 +47,12 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: chainrule is the
     sys.path.insert(0, str(REPO))
 
 
-def load_generated(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "generated" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def generated(net, style: str = "fast", target: str = "numpy"):
+    """The module chainrule generates for ``net`` in that style, loaded."""
+    from codegen.emit import render
+    from codegen.loader import load_source
+
+    return load_source(render(net, style=style, target=target), f"{style}_{target}")
 
 
 class HandMLP:
@@ -273,15 +277,13 @@ def torch_epoch(sizes, hidden, output, batch, lr, mean, params, X, Y):
 
 
 def workloads():
-    from codegen.check import module_from_source
-    from codegen.emit import render
     from derive import spec as specs
     from derive.network import Dense, Network
 
     digits = specs.load("digits")
     X = digits.data["x"]
     X = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1.0)
-    yield ("digits 64-32-10, batch 32", load_generated("digits"), X, digits.data["y"],
+    yield ("digits 64-32-10, batch 32", digits, X, digits.data["y"],
            dict(batch=32, lr=0.1, hidden="sigmoid", output="softmax", mean=True, epochs=1))
     rng = np.random.default_rng(0)
     Xs = rng.normal(size=(10000, 784))
@@ -289,11 +291,10 @@ def workloads():
     net = Network(784, [Dense(256, "relu"), Dense(10, "softmax")],
                   loss={"kind": "categorical_cross_entropy", "reduce_examples": "mean"},
                   name="synthetic")
-    yield ("synthetic 784-256-10, batch 128", module_from_source(render(net), "synthetic"),
-           Xs, Ys, dict(batch=128, lr=0.01, hidden="relu", output="softmax", mean=True,
-                        epochs=1))
+    yield ("synthetic 784-256-10, batch 128", net, Xs, Ys,
+           dict(batch=128, lr=0.01, hidden="relu", output="softmax", mean=True, epochs=1))
     xor = specs.load("xor_gate")
-    yield ("XOR 2-2-1, full batch, 1000 steps", load_generated("xor_gate"), xor.data["x"],
+    yield ("XOR 2-2-1, full batch, 1000 steps", xor, xor.data["x"],
            xor.data["y"], dict(batch=4, lr=1.0, hidden="sigmoid", output="sigmoid",
                                mean=False, epochs=1000))
 
@@ -318,12 +319,14 @@ def thread_pools() -> str:
                      for pool in threadpool_info())
 
 
-def bench(repeats: int) -> None:
-    print(f"{'workload':<36} {'contender':<22} {'median ms':>10} {'vs generated':>13}")
+def bench(repeats: int, only: str | None = None) -> None:
+    print(f"{'workload':<36} {'contender':<22} {'median ms':>10} {'vs fast':>9} "
+          f"{'spread (p25-p75)':>17}")
     # Every data set is made before any PyTorch process runs: made after one, the 62 MB
     # synthetic X (which NumPy asks to back with huge pages) came out twice as slow to use.
-    for index, (title, module, X, Y, cfg) in enumerate(list(workloads())):
-        bench_workload(index, title, module, X, Y, cfg, repeats)
+    for index, (title, net, X, Y, cfg) in enumerate(list(workloads())):
+        if only is None or any(word in title.lower() for word in only.split(",")):
+            bench_workload(index, title, net, X, Y, cfg, repeats)
     torch_threads = ""
     if importlib.util.find_spec("torch") is not None:
         torch_threads = f"; PyTorch (own process): torch.set_num_threads({blas_threads()})"
@@ -332,8 +335,9 @@ def bench(repeats: int) -> None:
     print(NOTES)
 
 
-def torch_in_child(index: int, repeats: int) -> list[float] | None:
-    """PyTorch's epoch times on workload ``index``, measured in a process of its own.
+def torch_in_child(index: int, repeats: int) -> dict[str, list[float]] | None:
+    """PyTorch eager's and the torch target's epoch times on workload ``index``, measured in
+    a process of their own, interleaved.
 
     Its OpenMP workers spin for a while after each operation (OMP_WAIT_POLICY active): in
     this process they would take the second core from whichever contender ran next (it
@@ -347,32 +351,48 @@ def torch_in_child(index: int, repeats: int) -> list[float] | None:
 
 
 def torch_only(index: int, repeats: int) -> None:
-    """Print, as JSON, PyTorch's times of ``repeats`` runs of workload ``index``."""
-    title, module, X, Y, cfg = list(workloads())[index]
+    """Print, as JSON, PyTorch eager's and the torch target's times of ``repeats`` runs of
+    workload ``index``."""
+    import torch
+
+    title, net, X, Y, cfg = list(workloads())[index]
+    module, target = generated(net), generated(net, "lesson", "torch")
     sizes = (X.shape[1], *module.LAYER_UNITS)
     run = torch_epoch(sizes, cfg["hidden"], cfg["output"], cfg["batch"], cfg["lr"],
                       cfg["mean"], module.init_params(0), X, Y)
-    run()  # warm up, as the interleaved contenders are by the rounds before theirs
-    times = []
+    params, tx, ty = target.init_params(0), torch.from_numpy(X), torch.from_numpy(Y)
+    runs = {
+        "PyTorch eager": lambda: [run() for _ in range(cfg["epochs"])],
+        "torch target": lambda: target.train(params, tx, ty, epochs=cfg["epochs"],
+                                             learning_rate=cfg["lr"], batch_size=cfg["batch"],
+                                             momentum=0.9, shuffle=True, standardize=False),
+    }
+    times = {name: [] for name in runs}
+    for name in runs:
+        runs[name]()  # warm up, as the interleaved contenders are by the rounds before theirs
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(cfg["epochs"]):
-            run()
-        times.append(time.perf_counter() - start)
+        for name, call in runs.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
     print(json.dumps(times))
 
 
-def bench_workload(index, title, module, X, Y, cfg, repeats):
+def bench_workload(index, title, net, X, Y, cfg, repeats):
     """Time every contender on one workload, interleaved; print medians and ratios."""
+    module, lesson = generated(net), generated(net, "lesson")
     sizes = (X.shape[1], *module.LAYER_UNITS)
     params = module.init_params(0)
     epochs, batch, lr = cfg["epochs"], cfg["batch"], cfg["lr"]
     hand = HandMLP(sizes, cfg["hidden"], cfg["output"], batch, len(X), lr, 0.9, cfg["mean"])
     hand.set(params)
     contenders = {
-        "generated": lambda: module.train(params, X, Y, epochs=epochs, learning_rate=lr,
-                                          batch_size=batch, momentum=0.9, shuffle=True,
-                                          standardize=False),
+        "fast": lambda: module.train(params, X, Y, epochs=epochs, learning_rate=lr,
+                                     batch_size=batch, momentum=0.9, shuffle=True,
+                                     standardize=False),
+        "lesson": lambda: lesson.train(params, X, Y, epochs=epochs, learning_rate=lr,
+                                       batch_size=batch, momentum=0.9, shuffle=True,
+                                       standardize=False),
         "hand-written NumPy": lambda: [hand.epoch(X, Y) for _ in range(epochs)],
     }
     labels = np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0]
@@ -390,30 +410,39 @@ def bench_workload(index, title, module, X, Y, cfg, repeats):
             start = time.perf_counter()
             contenders[name]()
             times[name].append(time.perf_counter() - start)
-    base = statistics.median(times["generated"])
+    base = statistics.median(times["fast"])
+    # Per-round ratios to fast (same round) for the interleaved contenders; the torch ones,
+    # timed apart, against fast's median.
+    ratios = {name: [t / f for t, f in zip(samples, times["fast"], strict=True)]
+              for name, samples in times.items()}
+    torch_times = torch_in_child(index, repeats) or {}
+    for name, samples in torch_times.items():
+        times[name] = samples
+        ratios[name] = [t / base for t in samples]
     med = {name: statistics.median(samples) for name, samples in times.items()}
-    torch_times = torch_in_child(index, repeats)
-    if torch_times is not None:
-        med["PyTorch eager"] = statistics.median(torch_times)
-        times["PyTorch eager"] = torch_times
     for name, value in med.items():
-        print(f"{title:<36} {name:<22} {value * 1e3:>10.2f} {value / base:>12.2f}x")
-    torch_ratio = (f", PyTorch/generated {med['PyTorch eager'] / base:.2f}"
-                   if "PyTorch eager" in med else "")
-    print(f"{'':<36} generated/hand {base / med['hand-written NumPy']:.3f}, sklearn/generated "
-          f"{med['scikit-learn'] / base:.2f}{torch_ratio}, "
-          f"generated/matmul floor {base / med['matmuls alone']:.2f}")
+        low, _, high = statistics.quantiles(ratios[name], n=4) if len(ratios[name]) > 1 \
+            else (ratios[name][0],) * 3
+        print(f"{title:<36} {name:<22} {value * 1e3:>10.2f} {value / base:>8.2f}x "
+              f"{low:>8.2f}-{high:.2f}")
+    torch_ratio = "".join(f", {name}/fast {med[name] / base:.2f}" for name in torch_times)
+    print(f"{'':<36} fast/hand {base / med['hand-written NumPy']:.3f}, lesson/fast "
+          f"{med['lesson'] / base:.2f}, sklearn/fast {med['scikit-learn'] / base:.2f}"
+          f"{torch_ratio}, fast/matmul floor {base / med['matmuls alone']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--only", metavar="WORDS",
+                        help="the workloads whose title holds one of these comma-separated "
+                        "words (digits, synthetic, xor); all by default")
     parser.add_argument("--torch-only", type=int, metavar="WORKLOAD", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_only is not None:
         torch_only(args.torch_only, args.repeats)
     else:
-        bench(args.repeats)
+        bench(args.repeats, args.only)
 
 
 if __name__ == "__main__":

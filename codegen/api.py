@@ -14,6 +14,7 @@ from codegen import check as checks
 from codegen.compare import Comparison, compare_expression, compare_network
 from codegen.emit import render
 from codegen.files import write_atomic
+from codegen.loader import load_source
 from derive.network import Network
 
 
@@ -34,7 +35,7 @@ def check_module(target: Network | types.ModuleType | str | Path,
     imported module, or a spec or ``.py`` module path. ``str(report)`` is what
     ``chainrule check`` prints; ``report.ok`` tells whether every tensor passed."""
     if isinstance(target, Network):
-        return checks.check_module(checks.module_from_source(render(target), target.name),
+        return checks.check_module(load_source(render(target), target.name),
                                    target.name, seed, net=target)
     if isinstance(target, types.ModuleType):
         return checks.check_module(target, target.__name__, seed)

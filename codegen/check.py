@@ -1,36 +1,47 @@
 """Checking a generated module's gradients against finite differences.
 
-Contract: ``check(target)`` takes a spec (file or built-in example name) or the path of a
-generated ``.py`` module, and returns a ``CheckReport``: for every parameter tensor the worst
-relative error, over all its entries, between the module's ``gradients`` and central
-differences of its ``loss`` — and of the complex step Im E(θ + ih)/h where the module's loss
-accepts complex parameters (tanh, exp, sqrt and arithmetic do; ``np.logaddexp``, used by the
-stable cross-entropies and softplus, and ``np.heaviside`` do not). Where it does not and the
-network is known (a spec, or ``check_module(..., net=…)``), the complex step differences the
-complex-safe forward pass ``codegen.forward.loss_function`` of the same network — the one
-``chainrule compare`` uses; a bare module file then gets central differences only. The points
-are seeded: parameters from ``init_params(seed)`` and random inputs and targets valid for
-every loss (in [0, 1], rows summing to 1 when there are several outputs). ``report.ok`` holds
-only when every error is under the tolerance.
+Contract: ``check(target, seed)`` takes a spec (file or built-in example name) or the path of
+a generated ``.py`` module (loaded by ``codegen.loader``), and returns a ``CheckReport``: for
+every parameter tensor the worst relative error, over all its entries, between the module's
+``gradients`` and central differences of its ``loss`` — and of the complex step
+Im E(θ + ih)/h where the module's loss accepts complex parameters (tanh, exp, sqrt and
+arithmetic do; ``np.logaddexp``, used by the stable cross-entropies and softplus, and
+``np.heaviside`` do not). Where it does not and the network is known (a spec, or
+``check_module(..., net=…)``), the complex step differences the complex-safe forward pass
+``codegen.forward.loss_function`` of the same network — the one ``chainrule compare`` uses; a
+bare module file then gets central differences only. Both methods are those of
+``codegen.differences``, the one numeric gradient ``compare`` uses too.
+The points are seeded: parameters from ``init_params(seed)`` and random inputs and targets
+valid for every loss (in [0, 1], rows summing to 1 when there are several outputs).
+``report.ok`` holds only when every error is under the tolerance.
 The relative error of an entry is |g − d| / max(|g|, |d|, 1e-4·max(1, |E|)): the floor keeps
 the rounding of differences (about eps^(2/3)·|E|) from dominating entries near 0.
+A module that breaks — a function that raises, params without a tensor the check needs, a
+loss that is not a finite number, gradients of the wrong keys or shapes — and a seed that is
+not a whole number ≥ 0 raise a ``ChainruleError`` with a one-line message.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import numbers
 import types
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from codegen.differences import (
+    complex_step,
+    differences,
+    entrywise_error,
+    stacked,
+    usual_step,
+)
 from codegen.emit import render
-from codegen.forward import loss_function
+from codegen.forward import loss_function, pack
+from codegen.loader import load_file, load_source, one_line
 from derive import spec as specs
-from derive.errors import SpecError
+from derive.errors import ChainruleError, SpecError
 from derive.network import Network
 
 # Central differences with h = ∛eps·max(1, |θ|) err by about eps^(2/3): 4e-11 in float64.
@@ -78,120 +89,136 @@ class CheckReport:
         return "\n".join(lines)
 
 
-# What check_module uses of a module: its pinned API and two constants.
-API = ("init_params", "loss", "gradients", "DTYPE", "LAYER_UNITS")
-
-
-def load_module(target: str | Path) -> tuple[types.ModuleType, str]:
-    """The module behind ``target``: a generated .py file, or rendered fresh from a spec."""
-    path = Path(target)
-    if path.suffix == ".py":
-        if not path.is_file():
-            raise SpecError(f"module {str(target)!r} not found")
-        spec = importlib.util.spec_from_file_location(f"chainrule_check_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(module)
-        except (Exception, SystemExit) as exc:  # the module's own code failed or exited
-            raise SpecError(f"importing {path} failed ({type(exc).__name__}: {exc}); give a "
-                            "module that chainrule codegen wrote") from None
-        missing = [name for name in API if not hasattr(module, name)]
-        if missing:
-            raise SpecError(f"{path} is not a chainrule module: it lacks "
-                            f"{', '.join(missing)}; give one that chainrule codegen wrote")
-        return module, str(path)
+def load_module(target: str | Path) -> tuple[types.ModuleType, str, Network | None]:
+    """The module behind ``target``, its label and its network (None for a bare module
+    file): a generated .py file, or the module rendered fresh from a spec."""
+    if Path(target).suffix == ".py":
+        return load_file(target), str(target), None
     net = specs.load(target)
-    return module_from_source(render(net, str(target)), net.name), str(target)
+    return load_source(render(net, str(target)), net.name, label=str(target)), str(target), net
 
 
-def module_from_source(source: str, name: str) -> types.ModuleType:
-    """Execute generated ``source`` as a fresh module named ``name``."""
-    module = types.ModuleType(f"chainrule_check_{name}")
-    module.__file__ = f"<chainrule {name}>"
-    sys.modules.pop(module.__name__, None)
-    exec(compile(source, module.__file__, "exec"), module.__dict__)
-    return module
+def _check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise SpecError(f"seed {seed!r}: the seed must be a whole number ≥ 0, e.g. --seed 0")
 
 
-def _relative(g: np.ndarray, d: np.ndarray, floor: float) -> float:
-    scale = np.maximum(np.maximum(np.abs(g), np.abs(d)), floor)
-    return float(np.max(np.abs(g - d) / scale))
-
-
-def _complex_step(loss, params, key, index, h=1e-30) -> float | None:
-    bumped = {k: v.astype(complex) for k, v in params.items()}
-    bumped[key][index] += 1j * h
+def _calling(target: str, name: str, fn, *args):
+    """``fn(*args)``; whatever it raises becomes one line naming the module and ``name``."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            value = loss(bumped)
-    except (TypeError, Warning):
-        return None
-    return np.imag(value) / h
+        return fn(*args)
+    except ChainruleError:
+        raise
+    except (Exception, SystemExit) as exc:  # the module's own code failed or exited
+        raise SpecError(f"{target}: {name}() raised {one_line(exc)}; give a module that "
+                        "chainrule codegen wrote") from None
 
 
-def _network_loss(net: Network, X, Y):
-    """E(params) by the network's complex-safe forward pass (``codegen.forward``)."""
-    forward, shapes = loss_function(net, X, Y, "numpy", single=True), net.param_shapes()
-    return lambda p: forward(np.concatenate([np.asarray(p[k]).ravel() for k in shapes]))
+def _point(module: types.ModuleType, target: str, seed: int, rows: int):
+    """Seeded parameters (jittered), X and Y; one-line errors for params that will not do."""
+    rng = np.random.default_rng(seed)
+    raw = _calling(target, "init_params", module.init_params, seed)
+    if not isinstance(raw, dict) or not raw:
+        raise SpecError(f"{target}: init_params() gives {type(raw).__name__}, not a dict of "
+                        "parameter arrays; give a module that chainrule codegen wrote")
+    if "W1" not in raw:
+        raise SpecError(f"{target}: init_params() gives no W1 (it has "
+                        f"{', '.join(map(str, raw))}); give a module that chainrule codegen "
+                        "wrote")
+    try:
+        params = {str(k): _array(v) for k, v in raw.items()}
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise SpecError(f"{target}: init_params() gives a parameter that is not an array of "
+                        f"numbers ({one_line(exc)})") from None
+    if params["W1"].ndim != 2 or not all(np.all(np.isfinite(v)) for v in params.values()):
+        raise SpecError(f"{target}: init_params() gives W1 of shape {params['W1'].shape} or "
+                        "values that are not finite; W1 must be a finite (inputs, units) matrix")
+    # Jittered, so that no relu or |·| kink sits within a difference step of a unit's z.
+    params = {k: v + rng.normal(0.0, 0.1, v.shape) for k, v in params.items()}
+    X = rng.normal(0.0, 1.0, size=(rows, params["W1"].shape[0]))
+    shape = tuple(np.shape(_calling(target, "forward", module.forward, params, X)))
+    if len(shape) != 2 or shape[0] != rows:
+        raise SpecError(f"{target}: forward() of {rows} rows gives shape {shape}, not "
+                        f"({rows}, outputs)")
+    Y = rng.uniform(0.0, 1.0, size=(rows, shape[1]))
+    if shape[1] > 1:
+        Y /= Y.sum(axis=1, keepdims=True)
+    return params, X, Y
 
 
 def check_module(module: types.ModuleType, target: str = "module", seed: int = 0,
                  rows: int = 5, net: Network | None = None) -> CheckReport:
     """Check ``module``'s gradients at a seeded random point (see the module docstring);
     ``net``, the module's network, gives the complex step where the module's loss cannot."""
-    rng = np.random.default_rng(seed)
-    # Jittered, so that no relu or |·| kink sits within a difference step of a unit's z.
-    params = {k: np.asarray(v, dtype=np.float64) + rng.normal(0.0, 0.1, np.shape(v))
-              for k, v in module.init_params(seed).items()}
-    n_in, n_out = params["W1"].shape[0], module.LAYER_UNITS[-1]
-    X = rng.normal(0.0, 1.0, size=(rows, n_in))
-    Y = rng.uniform(0.0, 1.0, size=(rows, n_out))
-    if n_out > 1:
-        Y /= Y.sum(axis=1, keepdims=True)
-    grads = module.gradients(params, X, Y)
-    wrong = [k for k in params if k not in grads or np.shape(grads[k]) != params[k].shape]
+    _check_seed(seed)
+    params, X, Y = _point(module, target, int(seed), rows)
+    grads = _calling(target, "gradients", module.gradients, params, X, Y)
+    if not isinstance(grads, dict):
+        raise SpecError(f"{target}: gradients() gives {type(grads).__name__}, not a dict")
+    wrong = [k for k in params if k not in grads or not _numbers_shaped(grads[k], params[k])]
     if wrong:
         raise SpecError(f"{target}: gradients() gives no gradient of the right shape for "
                         f"{', '.join(wrong)}")
-    floor = 1e-4 * max(1.0, abs(module.loss(params, X, Y)))
-    dtype = np.dtype(module.DTYPE)
-    report = CheckReport(target, central_tolerance=CENTRAL_TOLERANCE[dtype])
-    step_size = float(np.finfo(dtype).eps) ** (1 / 3)
-    complex_ok = dtype == np.float64  # the complex step needs float64 to reach its precision
-    complex_loss, own_loss = (lambda p: module.loss(p, X, Y)), True
-    for key, value in params.items():
-        central = np.empty_like(value)
-        step = np.full_like(value, np.nan)
-        for index in np.ndindex(value.shape):
-            h = step_size * max(1.0, abs(value[index]))
-            up, down = dict(params), dict(params)
-            up[key], down[key] = value.copy(), value.copy()
-            up[key][index] += h
-            down[key][index] -= h
-            central[index] = (module.loss(up, X, Y) - module.loss(down, X, Y)) / (2 * h)
-            if complex_ok:
-                result = _complex_step(complex_loss, params, key, index)
-                if result is None and net is not None and own_loss:
-                    # The module's loss refuses complex numbers: the network's forward pass.
-                    complex_loss, own_loss = _network_loss(net, X, Y), False
-                    result = _complex_step(complex_loss, params, key, index)
-                complex_ok = result is not None
-                step[index] = np.nan if result is None else result
-        use_complex = complex_ok
+    value = _calling(target, "loss", module.loss, params, X, Y)
+    try:
+        loss = float(value)
+    except (TypeError, ValueError):
+        loss = float("nan")
+    if not np.isfinite(loss):
+        raise SpecError(f"{target}: loss() gives {' '.join(repr(value).split())[:80]}, not a "
+                        "finite number")
+    shapes = {k: v.shape for k, v in params.items()}
+    theta = pack(params, shapes)
+    own = stacked(lambda p: module.loss(p, X, Y), shapes)
+    dtype = np.dtype(getattr(module, "DTYPE", np.float64))
+    central = _calling(target, "loss", differences, own, theta, "central difference",
+                       usual_step("central difference", dtype))
+    step = None
+    if dtype == np.float64:  # the complex step needs float64 to reach its precision
+        step = _calling(target, "loss", complex_step, own, theta)
+        if step is None and net is not None and set(net.param_shapes()) == set(shapes):
+            step = complex_step(_in_order(loss_function(net, X, Y), shapes,
+                                          net.param_shapes()), theta)
+    floor = 1e-4 * max(1.0, abs(loss))
+    report = CheckReport(target, central_tolerance=CENTRAL_TOLERANCE.get(dtype, 3e-2))
+    start = 0
+    for key, tensor in params.items():
+        part = slice(start, start + tensor.size)
+        start += tensor.size
+        grad = _array(grads[key]).ravel()
         report.tensors.append(TensorCheck(
-            name=key,
-            entries=value.size,
-            central=_relative(grads[key], central, floor),
-            complex_step=_relative(grads[key], step, floor) if use_complex else None,
-        ))
-    if not complex_ok:  # a later tensor found complex unsupported: report none of them
-        report.tensors = [TensorCheck(t.name, t.entries, t.central, None) for t in report.tensors]
+            name=key, entries=tensor.size,
+            central=entrywise_error(grad, central[part], floor),
+            complex_step=None if step is None else entrywise_error(grad, step[part], floor)))
     return report
+
+
+def _array(value) -> np.ndarray:
+    """``value`` as a float64 array (a tensor of an AD library detached first)."""
+    detach = getattr(value, "detach", None)
+    return np.asarray(detach() if callable(detach) else value, dtype=np.float64)
+
+
+def _numbers_shaped(value, like: np.ndarray) -> bool:
+    """Whether ``value`` is an array of real numbers of ``like``'s shape."""
+    try:
+        return _array(value).shape == like.shape
+    except (TypeError, ValueError, RuntimeError):
+        return False
+
+
+def _in_order(f, shapes: dict, order: dict):
+    """``f`` of vectors packed in ``order`` as a function of vectors packed in ``shapes``."""
+    offsets, start = {}, 0
+    for key, shape in shapes.items():
+        offsets[key] = np.arange(start, start + int(np.prod(shape)))
+        start += int(np.prod(shape))
+    index = np.concatenate([offsets[key] for key in order])
+    return lambda thetas: f(thetas[:, index])
 
 
 def check(target: str | Path, seed: int = 0) -> CheckReport:
     """Check the gradients of a spec's module, or of a generated module file."""
-    module, label = load_module(target)
-    net = None if Path(target).suffix == ".py" else specs.load(target)
+    _check_seed(seed)
+    module, label, net = load_module(target)
     return check_module(module, label, seed, net=net)

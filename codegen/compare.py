@@ -10,11 +10,12 @@ over a sweep of steps 10⁻¹ … 10⁻¹⁵.
   the equations of the delta (backprop) form, ``derive.delta.delta_form``, evaluated on object
   arrays of ``mpf``; this route serves any width, where scalar derivations stop at 300
   parameters. For an expression, the derived (and verified) derivative formulas.
-* symbolic, float64 — the NumPy module ``codegen.emit.render(net)`` writes, imported from a
-  temporary file; for an expression, the derived formulas lambdified to NumPy.
+* symbolic, float64 — the NumPy module ``codegen.emit.render(net)`` writes, loaded by
+  ``codegen.loader``; for an expression, the derived formulas lambdified to NumPy.
 * forward difference (h = √ε), central difference (h = ∛ε), complex step (h = 10⁻²⁰), each step
-  scaled by max(1, |θᵢ|). They difference ``codegen.forward``'s batched, complex-safe float64
-  loss (the registries' stable forms, lambdified), every entry — vectorised over the perturbed
+  scaled by max(1, |θᵢ|): ``codegen.differences``, the numeric gradient ``chainrule check``
+  uses too. They difference ``codegen.forward``'s batched, complex-safe float64 loss (the
+  registries' stable forms, lambdified), every entry — vectorised over the perturbed
   parameter vectors, not sampled.
 * autograd, and PyTorch and JAX where importable, differentiating that same forward pass.
 
@@ -25,9 +26,6 @@ data (else seeded inputs and targets valid for the loss).
 from __future__ import annotations
 
 import importlib.util
-import os
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,8 +34,18 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from codegen.differences import (
+    STEPS,
+    USUAL,
+    absolute_error,
+    differences,
+    evaluations,
+    normwise_error,
+)
+from codegen.differences import sweep as step_sweep
 from codegen.emit import render
 from codegen.forward import expression_function, loss_function, pack
+from codegen.loader import load_source
 from codegen.progress import task
 from derive.activations import get_activation
 from derive.errors import SpecError
@@ -47,11 +55,6 @@ from derive.numeric import walk
 
 ROWS = 16
 DIGITS = 50
-EPS = float(np.finfo(np.float64).eps)
-STEPS = [10.0 ** -k for k in range(1, 16)]
-USUAL = {"forward difference": EPS ** 0.5, "central difference": EPS ** (1 / 3),
-         "complex step": 1e-20}
-CHUNK = 256
 
 
 @dataclass
@@ -173,62 +176,7 @@ def reference_gradients(net: Network, params: dict, X, Y) -> dict[str, np.ndarra
         return {k: np.array(grads[k], dtype=object) for k in params}
 
 
-# --- the generated module ----------------------------------------------------------------------
-def generated_module(net: Network):
-    """The module ``codegen.emit.render(net)`` writes, imported from a temporary file."""
-    source = render(net, net.name)
-    handle, path = tempfile.mkstemp(prefix=f"chainrule_{net.name}_", suffix=".py")
-    try:
-        with os.fdopen(handle, "w") as f:
-            f.write(source)
-        name = f"chainrule_compare_{net.name}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        os.unlink(path)
-    sys.modules.pop(name, None)
-    return module
-
-
 # --- numeric differences, vectorised over perturbed parameter vectors ----------------------------
-def differences(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, method: str,
-                h: float) -> np.ndarray:
-    """Every entry of ∇f at ``theta`` by ``method`` with step h·max(1, |θᵢ|).
-
-    ``f`` maps a stack of parameter vectors (P, N) to their losses (P,), complex where the
-    vectors are. The effective step (θ + h) − θ of the differences is the representable one.
-    """
-    n = theta.size
-    steps = h * np.maximum(1.0, np.abs(theta))
-    if method != "complex step":
-        steps = (theta + steps) - theta
-    base = f(theta[None, :])[0] if method == "forward difference" else None
-    out = np.empty(n)
-    for start in range(0, n, CHUNK):
-        idx = np.arange(start, min(n, start + CHUNK))
-        rows = np.arange(len(idx))
-        if method == "complex step":
-            bumped = np.repeat(theta[None, :].astype(complex), len(idx), axis=0)
-            bumped[rows, idx] += 1j * steps[idx]
-            out[idx] = np.imag(f(bumped)) / steps[idx]
-            continue
-        up = np.repeat(theta[None, :], len(idx), axis=0)
-        up[rows, idx] += steps[idx]
-        if method == "forward difference":
-            out[idx] = (f(up) - base) / steps[idx]
-        else:
-            down = np.repeat(theta[None, :], len(idx), axis=0)
-            down[rows, idx] -= steps[idx]
-            out[idx] = (f(up) - f(down)) / (2 * steps[idx])
-    return out
-
-
-EVALUATIONS = {"forward difference": lambda n: f"{n + 1} losses",
-               "central difference": lambda n: f"{2 * n} losses",
-               "complex step": lambda n: f"{n} complex loss{'es' if n != 1 else ''}"}
-
-
 def _numeric(f, theta: np.ndarray, comparison: Comparison, reference: np.ndarray,
              sweep: bool = True) -> None:
     n = theta.size
@@ -236,11 +184,13 @@ def _numeric(f, theta: np.ndarray, comparison: Comparison, reference: np.ndarray
         for name, h in USUAL.items():
             grad = differences(f, theta, name, h)
             seconds = per_call(lambda name=name, h=h: differences(f, theta, name, h))
-            comparison.methods.append(Method(name, "numeric", grad, EVALUATIONS[name](n),
+            count = evaluations(name, n)
+            noun = ("complex loss" if name == "complex step" else "loss") + (
+                "es" if count != 1 else "")
+            comparison.methods.append(Method(name, "numeric", grad, f"{count} {noun}",
                                              seconds, step=h))
             if sweep:
-                comparison.sweep[name] = [
-                    _errors(differences(f, theta, name, s), reference)[1] for s in STEPS]
+                comparison.sweep[name] = step_sweep(f, theta, name, reference)
 
 
 # --- automatic differentiation ------------------------------------------------------------------
@@ -295,16 +245,11 @@ def missing_ad() -> list[str]:
 
 
 # --- errors and the two comparisons --------------------------------------------------------------
-def _errors(grad: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
-    gap = np.abs(np.asarray(grad, dtype=np.float64) - reference)
-    scale = float(np.max(np.abs(reference))) or 1.0
-    return float(np.max(gap)), float(np.max(gap)) / scale
-
-
 def _finish(comparison: Comparison, reference: np.ndarray) -> Comparison:
     for m in comparison.methods:
         if m.gradient is not None and m.kind != "reference":
-            m.abs_error, m.rel_error = _errors(m.gradient, reference)
+            m.abs_error = absolute_error(m.gradient, reference)
+            m.rel_error = normwise_error(m.gradient, reference)
     comparison.skipped = missing_ad()
     return comparison
 
@@ -327,7 +272,7 @@ def compare_network(net: Network, seed: int = 0, sweep: bool = True) -> Comparis
                                          "1 forward + 1 backward pass", seconds,
                                          note="the delta form's equations"))
         bar.step("generated NumPy module")
-        module = generated_module(net)
+        module = load_source(render(net, net.name), net.name)
         generated = pack(module.gradients(params, X, Y), shapes)
         comparison.methods.append(Method("generated NumPy module", "symbolic", generated,
                                          "1 forward + 1 backward pass",

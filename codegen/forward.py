@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from derive.activations import get_activation
-from derive.losses import get_loss
+from derive.losses import fuses, get_loss
 from derive.network import Network
 
 BACKENDS = ("numpy", "autograd", "torch", "jax")
@@ -90,7 +90,7 @@ def loss_function(net: Network, X, Y, backend: str = "numpy", single: bool = Fal
     outs, ys, zs = sp.symbols(f"a0:{k}"), sp.symbols(f"y0:{k}"), sp.symbols(f"z0:{k}")
     loss = get_loss(net.loss.kind)
     last = get_activation(net.layers[-1].activation)
-    fused = loss.fused_with == last.name
+    fused = fuses(loss.name, last.name)
     per_example = sp.lambdify(
         (outs, ys), loss.from_logits(list(zs), list(ys), net.loss).xreplace(
             dict(zip(zs, outs, strict=True))) if fused else

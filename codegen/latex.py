@@ -8,6 +8,7 @@ run's log. Any failure — pdflatex missing, a LaTeX error, the timeout — rais
 ``ChainruleError`` whose one-line message names the file, the LaTeX line and the error.
 PDFs are reproducible: the document sets ``\\pdfinfoomitdate`` and ``\\pdftrailerid{}``, and
 ``SOURCE_DATE_EPOCH`` is fixed here for anything else that reads the clock.
+``require_pdflatex()`` raises that error up front, for a command to refuse before any work.
 ``overfull(log)`` lists the widths (pt) of the overfull boxes a log reports.
 """
 
@@ -41,13 +42,19 @@ def latex_error(log: str) -> str:
     return lines[-1] if lines else "pdflatex failed without a log"
 
 
+def require_pdflatex() -> None:
+    """Raise the one-line error of a missing ``pdflatex`` (found on ``PATH``)."""
+    if shutil.which(COMMAND[0]) is None:
+        raise ChainruleError("pdflatex is not installed (not found on PATH); install TeX Live "
+                             "or drop --pdf")
+
+
 def compile_pdf(tex: str, pdf_path: str | Path, timeout: float = TIMEOUT,
                 files: dict[str, bytes] | None = None) -> str:
     """Compile ``tex`` and write ``pdf_path``; return the log (see the module docstring).
     ``files`` (name → bytes, e.g. the PNGs it includes) are put beside the source first."""
     pdf_path = Path(pdf_path)
-    if shutil.which(COMMAND[0]) is None:
-        raise ChainruleError("pdflatex is not installed; install TeX Live or drop --pdf")
+    require_pdflatex()
     env = {**os.environ, "openin_any": "p", "openout_any": "p", "SOURCE_DATE_EPOCH": "0",
            "FORCE_SOURCE_DATE": "1"}
     with tempfile.TemporaryDirectory(prefix="chainrule-tex-") as work:

@@ -28,7 +28,10 @@ class Activation:
     ``define(u)`` is the SymPy definition at argument ``u``. ``derivative(u, a)`` is the
     derivative identity, where ``a`` stands for the unit's output ``define(u)``; it is written
     in ``a`` alone when ``in_terms_of_output`` is true. ``stable(u)`` is an equal expression
-    that float arithmetic evaluates without overflow. Softmax is the one vector-valued entry
+    that float arithmetic evaluates without overflow, and whose logarithm stays exact (losses
+    take ln of it). ``code(u)`` is the form generated code computes the output with (``stable``
+    unless given): equal again, no overflow or warning for any finite u, and cheap;
+    ``code_why`` says in one line why that form. Softmax is the one vector-valued entry
     (``elementwise`` false): its ``define``/``stable`` take the whole pre-activation vector and
     return the output vector, and ``partial`` gives the Jacobian entries.
     """
@@ -47,6 +50,12 @@ class Activation:
     output_layer_only: bool = False
     output_range: tuple[float, float] = (-float("inf"), float("inf"))
     note: str = ""
+    code: Callable[..., object] | None = None
+    code_why: str = ""
+
+    def code_form(self, u):
+        """The output as generated code computes it (see ``code``)."""
+        return (self.code or self.stable)(u)
 
     def function(self) -> sp.FunctionClass:
         """The undefined SymPy function that stands for this activation in named forms."""
@@ -102,6 +111,12 @@ ACTIVATIONS: dict[str, Activation] = {
             in_terms_of_output=True,
             identity_name="σ' = σ(1 − σ)",
             output_range=(0.0, 1.0),
+            # One transcendental call, no overflow or underflow for any u (the logaddexp form
+            # needs two and underflows for u < −745); its relative precision is lost below
+            # u ≈ −37, which is why losses take the log of ``stable``, never of this.
+            code=lambda u: sp.Mul(sp.Add(sp.tanh(u / 2), 1), sp.Rational(1, 2), evaluate=False),
+            code_why="as (1 + tanh(z/2))/2: one tanh, and no overflow for any z "
+            "(the e^−z of 1/(1 + e^−z) overflows below z ≈ −709)",
         ),
         Activation(
             name="tanh",
@@ -138,6 +153,7 @@ ACTIVATIONS: dict[str, Activation] = {
             define=lambda u: sp.log(1 + sp.exp(u)),
             derivative=lambda u, a: _sigmoid(u),
             stable=lambda u: logaddexp(0, u),
+            code_why="as logaddexp(0, z): the e^z of ln(1 + e^z) overflows above z ≈ 709",
             in_terms_of_output=False,
             identity_name="softplus' = σ",
             output_range=(0.0, float("inf")),

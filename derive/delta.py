@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive.activations import get_activation
-from derive.losses import get_loss
+from derive.losses import fuses, get_loss
 from derive.network import Network
 
 
@@ -168,9 +168,10 @@ def delta_form(net: Network) -> list[Equation]:
     loss = get_loss(net.loss.kind)
     out = get_activation(net.layers[-1].activation)
     mean = net.loss.reduce_examples == "mean"
+    fused = fuses(loss.name, out.name)
     factor = net.loss.factor / (net.layers[-1].units if net.loss.reduce_outputs == "mean"
-                                and loss.fused_with else 1)
-    if loss.fused_with == out.name:
+                                and fused else 1)
+    if fused:
         rhs = Scale(factor, Sub(Mat(f"A{L}"), Mat("Y")), mean)
     elif out.elementwise:
         rhs = _scaled(Had(DLoss(Mat(f"A{L}")), Ident(out.name, Mat(f"Z{L}"), Mat(f"A{L}"))), mean)

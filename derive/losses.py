@@ -168,6 +168,15 @@ LOSSES: dict[str, Loss] = {
 }
 
 
+def fuses(kind: str, activation: str) -> bool:
+    """Whether loss ``kind`` after the output activation ``activation`` cancels to δ = a − y.
+
+    The one place this is decided: derivation, the delta form, evaluation, stability notes and
+    generated code all ask here. When it holds, the loss also has a stable ``from_logits``.
+    """
+    return get_loss(kind).fused_with == activation
+
+
 def get_loss(kind: str) -> Loss:
     """The registry entry for ``kind``; a ``SpecError`` naming the known ones otherwise."""
     try:

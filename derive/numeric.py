@@ -17,7 +17,7 @@ import sympy as sp
 from derive import delta as d
 from derive.activations import get_activation
 from derive.errors import SpecError
-from derive.losses import LossSpec, get_loss
+from derive.losses import LossSpec, fuses, get_loss
 from derive.network import Network, as_matrix
 
 _u, _a = sp.symbols("u a")
@@ -126,7 +126,7 @@ def evaluate(net: Network, params: dict, X, Y) -> dict:
         raise SpecError("x must hold at least one example")
     env: dict[str, np.ndarray] = {"A0": X, "Y": Y, **P}
     out_act = get_activation(net.layers[-1].activation)
-    fused = get_loss(net.loss.kind).fused_with == out_act.name
+    fused = fuses(net.loss.kind, out_act.name)
     value, dloss = _loss_functions(net.loss, net.layers[-1].units, fused)
 
     def fn(name: str, z: np.ndarray) -> np.ndarray:

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen.check import check, check_module, module_from_source
+from codegen.check import check, check_module
 from codegen.emit import GENERATED, buildable_examples, render
+from codegen.loader import load_source
 from derive.activations import ACTIVATIONS
 from derive.losses import LOSSES
 from derive.network import Dense, Network
@@ -23,23 +24,26 @@ def test_every_example_passes_the_check(name):
 
 
 def test_check_reads_a_generated_file():
-    report = check(str(GENERATED / "keras_2_4_4_1.py"))
-    assert report.ok
-    # tanh-form sigmoids and the squared error take complex numbers: both methods ran.
-    assert all(t.complex_step is not None and t.complex_step < 1e-12 for t in report.tensors)
+    for style in ("", "fast/"):
+        report = check(str(GENERATED / f"{style}keras_2_4_4_1.py"))
+        assert report.ok
+        # tanh-form sigmoids and the squared error take complex numbers: both methods ran.
+        assert all(t.complex_step is not None and t.complex_step < 1e-12
+                   for t in report.tensors)
 
 
 def test_check_skips_complex_step_where_logaddexp_is_used():
     net = Network(2, [Dense(2, "softplus"), Dense(1, "sigmoid")], loss="binary_cross_entropy")
-    report = check_module(module_from_source(render(net), "bce"))
+    report = check_module(load_source(render(net), "bce"))
     assert "np.logaddexp(" in render(net)
     assert report.ok and all(t.complex_step is None for t in report.tensors)
 
 
 def test_a_wrong_derivative_is_caught():
-    source = render(Network(2, [Dense(3, "sigmoid"), Dense(1, "sigmoid")], name="wrong"))
+    source = render(Network(2, [Dense(3, "sigmoid"), Dense(1, "sigmoid")], name="wrong"),
+                    style="fast")
     assert "delta1 *= 1 - a1" in source
-    wrong = module_from_source(source.replace("delta1 *= 1 - a1", "delta1 *= 1 + a1"), "wrong")
+    wrong = load_source(source.replace("delta1 *= 1 - a1", "delta1 *= 1 + a1"), "wrong")
     report = check_module(wrong)
     assert not report.ok
     bad = {t.name for t in report.tensors if t.central > 1e-5}
@@ -47,7 +51,7 @@ def test_a_wrong_derivative_is_caught():
 
 
 def test_a_wrong_gradient_entry_is_caught():
-    m = module_from_source(render(Network(2, [Dense(2, "tanh"), Dense(2, "softmax")],
+    m = load_source(render(Network(2, [Dense(2, "tanh"), Dense(2, "softmax")],
                                           loss="categorical_cross_entropy")), "entry")
     right = m.gradients
 
@@ -89,7 +93,7 @@ def networks(draw):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(net=networks(), seed=st.integers(0, 5))
 def test_drawn_networks_pass_the_check(net, seed):
-    m = module_from_source(render(net), "drawn")
+    m = load_source(render(net), "drawn")
     report = check_module(m, seed=seed)
     assert report.ok, f"{net.layers} {net.loss}\n{report}"
 
@@ -106,7 +110,7 @@ UNSAFE = {("exponential", a) for a in ("identity", "relu", "softplus")} | {
 def test_no_overflow_or_nan_at_extreme_inputs(output, kind, hidden):
     units = 2 if output == "softmax" else 1
     net = Network(1, [Dense(2, hidden), Dense(units, output)], loss=kind, name="extreme")
-    m = module_from_source(render(net), "extreme")
+    m = load_source(render(net), "extreme")
     params = {"W1": np.array([[1.0, -1.0]]), "b1": np.zeros(2),
               "W2": np.full((2, units), 1.0), "b2": np.zeros(units)}
     params["W2"][1, -1] = -1.0
@@ -124,17 +128,12 @@ def test_no_overflow_or_nan_at_extreme_inputs(output, kind, hidden):
     assert np.all(np.isfinite(out))
 
 
-@pytest.mark.parametrize("source, message", [
-    ("x = 1\n", "is not a chainrule module: it lacks init_params"),
-    ("raise SystemExit(0)\n", "importing"),
-    (None, "no gradient of the right shape for b2"),
-])
-def test_check_refuses_what_is_not_a_whole_module(run, tmp_path, source, message):
-    path = tmp_path / "m.py"
-    if source is None:  # a generated module whose gradients() leaves one key out
-        text = (GENERATED / "or_gate.py").read_text()
-        source = text.replace("\n    return grads\n", '\n    grads.pop("b2")\n    return grads\n')
-        assert source != text
-    path.write_text(source)
-    status, out, err = run("check", str(path))
-    assert status == 2 and out == "" and err.count("\n") == 1 and message in err
+def test_a_spec_gets_the_complex_step_through_its_forward_pass(tmp_path):
+    spec = tmp_path / "bce.toml"
+    spec.write_text('name = "bce"\ninputs = 2\nloss = "binary_cross_entropy"\n'
+                    '[[layers]]\nunits = 3\nactivation = "softplus"\n'
+                    '[[layers]]\nunits = 1\nactivation = "sigmoid"\n')
+    report = check(str(spec))
+    assert report.ok and [t.name for t in report.tensors] == ["W1", "b1", "W2", "b2"]
+    # The module's loss uses np.logaddexp (no complex numbers); codegen.forward's does not.
+    assert all(t.complex_step is not None and t.complex_step < 1e-12 for t in report.tensors)

@@ -57,7 +57,7 @@ def test_eval_matches_exact_and_keras_figures(run, name, tmp_path):
 @pytest.mark.parametrize("name", MODELS)
 def test_one_epoch_of_train_matches_keras_fit(name, tmp_path):
     fig, net = figures(name), load(FIXTURES / f"{name}.keras")
-    module, _ = load_module(write_module(net, tmp_path / f"{name}.py"))
+    module, _, _ = load_module(write_module(net, tmp_path / f"{name}.py"))
     params, _ = module.train(
         {k: np.asarray(v) for k, v in net.params.items()}, np.array(fig["x"]),
         np.array(fig["y"]), epochs=1, batch_size=None, shuffle=False, standardize=False,

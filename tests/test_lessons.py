@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codegen.check import load_module
 from codegen.lessons import network as nw
 from codegen.lessons import plots
 from codegen.lessons.descent import descent
 from codegen.lessons.landscape import landscape
 from codegen.lessons.search import search
 from codegen.lessons.training import train
+from codegen.loader import load_file
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -248,7 +248,7 @@ def test_train_keras_falls_and_equals_the_generated_modules_train(run, keras):
     assert status == 0
     history = json.loads(out)["history"]["loss"]
     assert len(history) == 200 and history[-1] < 0.5 * history[0]
-    module, _ = load_module(REPO / "generated" / "keras_2_4_4_1.py")
+    module = load_file(REPO / "generated" / "keras_2_4_4_1.py")
     X, Y = np.array(keras.net.data["x"]), np.array(keras.net.data["y"])
     _, expected = module.train(module.init_params(0), X, Y, epochs=200, momentum=0.9)
     assert history == expected["loss"]

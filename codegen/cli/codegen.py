@@ -24,6 +24,9 @@ def run_codegen(args: argparse.Namespace) -> int:
         if not in_checkout():
             raise SpecError("codegen --all remakes the repository's generated/; run it inside a "
                             "chainrule checkout, or give one SPEC")
+        if args.output or args.style != "lesson" or args.target != "numpy":
+            raise SpecError("--all writes generated/ in every style; give no -o, --style or "
+                            "--target with it")
         for path in regenerate_all():
             print(f"wrote {path}")
         return 0
@@ -34,7 +37,7 @@ def run_codegen(args: argparse.Namespace) -> int:
         check_module_name(Path(args.output).stem, f"-o {args.output}")
     else:
         check_module_name(net.name, f"the module of network {net.name!r}")
-    path = write_module(net, args.output, spec=args.spec)
+    path = write_module(net, args.output, spec=args.spec, style=args.style, target=args.target)
     print(f"wrote {path}")
     return 0
 
@@ -53,7 +56,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Write NAME.py: forward, loss, gradients and SGD training.")
     gen.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
     gen.add_argument("-o", "--output", help="where to write (default NAME.py in the current "
-                     "directory; generated/NAME.py inside a chainrule checkout)")
+                     "directory; inside a chainrule checkout generated/NAME.py, or "
+                     "generated/fast/NAME.py or generated/torch/NAME.py)")
+    gen.add_argument("--style", choices=["lesson", "fast"], default="lesson",
+                     help="lesson: plain NumPy, one statement per equation (default); fast: "
+                     "tuned NumPy with in-place buffers")
+    gen.add_argument("--target", choices=["numpy", "torch"], default="numpy",
+                     help="numpy (default) or torch: a torch.autograd.Function whose backward "
+                     "is the derived delta equations")
     gen.add_argument("--all", action="store_true",
                      help="regenerate the module of every built-in example")
     gen.set_defaults(func=run_codegen)
@@ -62,5 +72,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Compare gradients() with central differences (and the complex step "
         "where the loss allows complex numbers) for every parameter entry.")
     chk.add_argument("target", help="a spec, an example name, or a generated .py module")
-    chk.add_argument("--seed", type=int, default=0, help="seed of the random point (0)")
+    chk.add_argument("--seed", type=int, default=0,
+                     help="seed of the random point, a whole number ≥ 0 (default 0)")
     chk.set_defaults(func=run_check)

@@ -3,7 +3,7 @@
 Contract: ``add_parser(subparsers)`` adds ``compare SPEC | --expr EXPRESSION [--at …]
 [--format text|markdown|json] [--plots DIR] [--seed N]``. Everything is measured and drawn
 before anything is written: the plots go to DIR (``NAME_steps.png``, and for a network with a
-hidden layer ``NAME_scaling.png``) atomically, then the report to stdout; markdown embeds the
+hidden layer ``NAME_scaling.png``) all or none, then the report to stdout; markdown embeds the
 plots by their paths. Bad input raises a ``ChainruleError`` (one line, exit status 2).
 """
 
@@ -24,7 +24,7 @@ from codegen.compare import (
     default_widths,
     scaling,
 )
-from codegen.files import write_atomic
+from codegen.files import write_all
 from derive import spec as specs
 from derive.errors import SpecError
 
@@ -144,7 +144,8 @@ def measure_network(net, seed: int = 0, plots: bool = True) -> tuple[Comparison,
 
 CAPTIONS = {"steps": "Relative error of the numeric methods against the step h; circles mark "
                      "the best step.",
-            "scaling": "Time per full gradient as the hidden layers widen."}
+            "scaling": "Time per full gradient as the hidden layers widen, measured on the "
+                       "machine that wrote this sheet."}
 
 
 def handout_data(net, seed: int = 0) -> tuple[dict, dict[str, bytes]]:
@@ -186,8 +187,9 @@ def run_compare(args: argparse.Namespace) -> int:
                                               bool(args.plots))
     paths = [Path(args.plots) / f"{comparison.name}_{kind}.png" for kind in figures]
     text = RENDERERS[args.format](comparison, paths)
-    for path, data in zip(paths, figures.values(), strict=True):
-        write_atomic(path, data)
+    if figures:
+        write_all(Path(args.plots), {p.name: d for p, d in zip(paths, figures.values(),
+                                                                strict=True)})
     sys.stdout.write(text)
     return 0
 

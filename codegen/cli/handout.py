@@ -3,12 +3,14 @@
 Contract: ``add_parser(subparsers)`` adds ``handout``; its ``func`` writes the sheets of one
 spec (``--all``: of every built-in example) into ``-o DIR`` (default: the current directory)
 and, with ``--pdf``, compiles each ``.tex`` beside it (``codegen.latex``, in parallel). Every
-file is rendered before any is written, and written atomically. ``regenerate(directory)``
+file is rendered before any is written, then all are written or none. ``regenerate(directory)``
 remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex`` and ``.pdf``
 — and is part of what ``python -m codegen.regenerate`` runs. Bad input raises a
 ``ChainruleError`` (one line, exit status 2). ``--compare`` measures the differentiation
 methods (``codegen.compare``) and adds their section and PNG plots to each handout;
 ``--lessons`` adds the training section (``codegen.lessons.lecture``) and its PNG plots.
+``--blank`` chooses what the question sheets leave blank and ask, ``--variants N`` writes N
+seeded variants (each with its solutions), ``--answers`` an answers-only key.
 """
 
 from __future__ import annotations
@@ -18,21 +20,23 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from codegen import progress
-from codegen.files import write_atomic
-from codegen.latex import compile_pdf
+from codegen.files import staged
+from codegen.latex import compile_pdf, require_pdflatex
 from codegen.listing import implementation
 from derive import spec as specs
 from derive.errors import SpecError
 from derive.notation import NOTATIONS
-from derive.render.handout import files
+from derive.render.handout import LEVELS, PARTS, files, parse_blank
 
+MAX_VARIANTS = 200
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "handouts"
 
 
 def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | None = None,
               exercises: bool = False, markdown: bool = False,
               figures: dict[str, bytes] | None = None,
-              lessons: dict[str, bytes] | None = None) -> dict[str, str]:
+              lessons: dict[str, bytes] | None = None, blank: list[str] | None = None,
+              variants: int = 0, answers: bool = False) -> dict[str, str]:
     """File name → text for every sheet of every spec in ``names``. With a ``figures`` dict,
     each handout gains the comparison of differentiation methods, and its plots are added
     to ``figures`` (file name → PNG bytes); with a ``lessons`` dict, the training section
@@ -54,7 +58,7 @@ def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | No
                 training, plots = lecture.handout_data(net)
                 lessons.update(plots)
             out.update(files(net, notation, wrt, exercises, markdown, _implementation(net),
-                             comparison, training))
+                             comparison, training, blank, variants, answers))
     return out
 
 
@@ -70,17 +74,22 @@ def _implementation(net) -> dict[str, list[str]] | None:
 def write(texts: dict[str, str], directory: Path, pdf: bool = False,
           figures: dict[str, bytes] | None = None) -> list[Path]:
     """Write the sheets and ``figures`` (and compile the ``.tex`` ones, in parallel, with the
-    figures beside them); return the paths."""
+    figures beside them); return the paths. All or nothing: every file is built in a
+    temporary folder inside ``directory`` and moved in once all are (``codegen.files``)."""
     figures = figures or {}
-    written = [write_atomic(directory / name, data) for name, data in figures.items()]
-    written += [write_atomic(directory / name, text) for name, text in texts.items()]
-    if pdf:
-        jobs = [(text, directory / Path(name).with_suffix(".pdf"))
-                for name, text in texts.items() if name.endswith(".tex")]
+    pdfs = {Path(name).with_suffix(".pdf").name: text
+            for name, text in texts.items() if pdf and name.endswith(".tex")}
+    if pdfs:
+        require_pdflatex()
+    with staged(directory) as stage:
+        stage.expect([*figures, *texts, *pdfs])
+        for name, data in {**figures, **texts}.items():
+            stage.write(name, data)
+        jobs = [(text, stage.path(name)) for name, text in pdfs.items()]
         with progress.task("compiling with pdflatex", len(jobs)) as bar, \
                 ThreadPoolExecutor(max_workers=4) as pool:
-            written += list(pool.map(lambda job: _compiled(*job, figures, bar), jobs))
-    return written
+            list(pool.map(lambda job: _compiled(*job, figures, bar), jobs))
+    return stage.written
 
 
 def _compiled(tex: str, path: Path, figures: dict[str, bytes], bar: progress.Task) -> Path:
@@ -99,13 +108,21 @@ def run_handout(args: argparse.Namespace) -> int:
     if args.all == bool(args.spec):
         raise SpecError("give a spec file or example name, or --all")
     names = list(specs.examples()) if args.all else [args.spec]
+    if args.pdf:
+        require_pdflatex()  # before the work, not after it
     markdown = args.format == "markdown" or args.markdown
     if markdown and args.pdf:
         raise SpecError("--pdf compiles LaTeX; drop --format markdown")
+    if not 0 <= args.variants <= MAX_VARIANTS:
+        raise SpecError(f"--variants takes 0 to {MAX_VARIANTS}, not {args.variants}")
+    parse_blank(args.blank)
+    if (args.blank or args.answers) and not (args.exercises or args.variants):
+        raise SpecError("--blank and --answers shape exercise sheets; add --exercises or "
+                        "--variants N")
     figures: dict[str, bytes] | None = {} if args.compare else None
     lessons: dict[str, bytes] | None = {} if args.lessons else None
     texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown, figures,
-                      lessons)
+                      lessons, args.blank, args.variants, args.answers)
     pictures = {**(figures or {}), **(lessons or {})} or None
     for path in write(texts, Path(args.output), args.pdf, pictures):
         print(f"wrote {path}")
@@ -126,6 +143,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "bias per layer)")
     p.add_argument("--exercises", action="store_true",
                    help="also write NAME-questions and NAME-solutions sheets")
+    p.add_argument("--blank", nargs="+", action="extend", metavar="ITEM",
+                   help=f"what the question sheets leave blank: one level of the derivations "
+                        f"({', '.join(LEVELS)}; default alternate: every second line and the "
+                        f"result) and the parts asked ({', '.join(PARTS)}; default all)")
+    p.add_argument("--variants", type=int, default=0, metavar="N",
+                   help="N exercise variants, NAME-questions-v1 … with their solutions, "
+                        "variant k on seed k (fresh parameters and example)")
+    p.add_argument("--answers", action="store_true",
+                   help="also write NAME-answers: results and numbers only, no working")
     p.add_argument("-o", "--output", default=".", help="directory to write to (default .)")
     p.add_argument("--pdf", action="store_true", help="compile each .tex with pdflatex")
     p.add_argument("--compare", action="store_true",

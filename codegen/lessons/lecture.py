@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codegen.files import write_atomic
+from codegen.files import write_all
 from codegen.lessons import network as nw
 from codegen.lessons import plots
 from codegen.lessons.descent import behaviour, descent
@@ -139,4 +139,4 @@ def pictures() -> dict[str, bytes]:
 
 def regenerate(directory: Path = DOCS) -> list[Path]:
     """Write the pictures of docs/lessons.md into ``directory``; return the paths."""
-    return [write_atomic(directory / name, data) for name, data in pictures().items()]
+    return write_all(directory, pictures())

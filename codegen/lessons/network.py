@@ -1,7 +1,7 @@
 """A network's lesson setting: its generated module in memory, data, start and names.
 
 Contract: ``setting(spec, seed)`` loads the spec, renders its training module with
-``codegen.emit`` and loads it in memory (``codegen.check.module_from_source``: no file is
+``codegen.emit`` and loads it in memory (``codegen.loader.load_source``: no file is
 written), and returns a ``Setting``: the module (whose ``loss``, ``gradients``, ``train``,
 ``forward`` every lesson uses; nothing here computes a loss or a gradient itself), the spec's
 data, ``train()``'s defaults (the spec's training settings), and the starting parameters: the
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from codegen.check import module_from_source
 from codegen.emit import render
+from codegen.loader import load_source
 from derive import spec as specs
 from derive.errors import SpecError
 from derive.network import Network
@@ -55,7 +55,7 @@ class Setting:
 
 def generated_module(net: Network, spec: str | None = None) -> types.ModuleType:
     """``net``'s training module, rendered fresh and loaded in memory."""
-    return module_from_source(render(net, spec or net.name), net.name)
+    return load_source(render(net, spec or net.name), net.name)
 
 
 def train_defaults(module: types.ModuleType) -> dict[str, object]:
@@ -78,8 +78,10 @@ def setting(spec: str | Network, seed: int | None = None) -> Setting:
     params = ({k: np.array(v, dtype=float) for k, v in net.params.items()}
               if net.params is not None else module.init_params(seed))
     if defaults.get("standardize"):
-        # train() fits the standardisation before its first epoch; with no epochs, that is all.
-        params, _ = module.train(params, X, Y, epochs=0, standardize=True)
+        # What train() fits before its first epoch (it needs at least one epoch to be run):
+        # each input column's mean, and its spread, 1 where the column is constant.
+        std = X.std(axis=0)
+        params = {**params, "x_mean": X.mean(axis=0), "x_scale": np.where(std > 0, std, 1.0)}
     names = get_notation(net.notation).table(net)
     return Setting(net, module, X, Y, params, defaults, names)
 

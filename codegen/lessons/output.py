@@ -7,8 +7,8 @@ saying how to install matplotlib. ``figure_files(make, target, name)`` draws the
 ``make(plots)`` returns and turns them into bytes by path: for a directory ``NAME_KIND.png``
 (``KIND.png`` with an empty name); for a path ending in .png, .pdf or .svg that file when
 there is one figure, else ``STEM_KIND.EXT`` beside it. ``check_target`` refuses any other
-``--plots`` path before anything is computed. ``write(files)`` writes each atomically, so a
-command draws everything before it writes anything.
+``--plots`` path before anything is computed. ``write(files)`` writes all of them or none
+(``codegen.files.write_all``), so a command draws everything before it writes anything.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from codegen.files import write_atomic
+from codegen.files import write_all
 from derive.errors import SpecError
 
 INSTALL = "pip install 'chainrule[lessons]'"
@@ -87,5 +87,9 @@ def figure_files(make: Callable, target: str | None, name: str) -> dict[Path, by
 
 
 def write(files: dict[Path, bytes]) -> list[Path]:
-    """Write each file atomically; return the paths."""
-    return [write_atomic(path, data) for path, data in files.items()]
+    """Write every file, or none of those in one directory (all of a command's figures lie
+    in one); return the paths."""
+    folders: dict[Path, dict[str, bytes]] = {}
+    for path, data in files.items():
+        folders.setdefault(path.parent, {})[path.name] = data
+    return [path for folder, named in folders.items() for path in write_all(folder, named)]

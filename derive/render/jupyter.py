@@ -34,9 +34,9 @@ def report_latex(report: Report) -> str:
     rows = []
     if report.derivations:
         rows += sec.equation_rows(m, list(m.definitions.items()), layout)
-    rows += sec.equation_rows(m, [(m.loss_symbol, m.loss_expr)], layout)
-    for d in [*report.lemmas, *report.derivations]:
-        rows += sec.derivation_rows(m, d, layout)
+    rows += sec.equation_rows(m, [(m.loss_symbol, m.output_loss)], layout)
+    for d in report.sequence:
+        rows += sec.derivation_rows(m, d, layout, report=report)
     rows += sec.delta_rows(report, layout)
     if report.checks:
         rows.append("&\\text{" + _verified(report).replace("−", "-") + "}")

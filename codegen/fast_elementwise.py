@@ -22,9 +22,16 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
-from codegen.printer import NumpyPrinter, RowLogSumExp, Rowsum, stabilize, vectorize
+from codegen.sympy_code import (
+    NumpyPrinter,
+    RowLogSumExp,
+    Rowsum,
+    cancel_outputs,
+    stabilize,
+    vectorize,
+)
 from derive.activations import get_activation
-from derive.losses import get_loss
+from derive.losses import fuses, get_loss
 from derive.network import Network
 
 PRINTER = NumpyPrinter()
@@ -100,30 +107,18 @@ def _named_lse(expr: sp.Expr, net: Network, l: int) -> sp.Expr:
     return expr if lse is None else expr.xreplace({RowLogSumExp(_arrays(l)[0]): sp.Symbol(lse)})
 
 
-def _divides_by(expr: sp.Expr, outs: list[sp.Symbol]) -> bool:
-    return bool(sp.fraction(sp.together(expr))[1].free_symbols & set(outs))
-
-
-def _simplified(expr: sp.Expr, outs: list[sp.Symbol]) -> sp.Expr:
-    """``expr`` as written, unless it divides by an output and factoring cancels that."""
-    if not _divides_by(expr, outs):
-        return expr
-    factored = sp.factor(expr)
-    return expr if _divides_by(factored, outs) else factored
-
-
 def _output_delta(net: Network, outs, ys, zs, comps) -> tuple[sp.Expr, str, sp.Expr | None]:
     """δ_L = ∂E/∂z_L of one example, vectorised; the rule that gives it; and, for softmax
     with a loss it does not fuse with, q = a ⊙ ∂E/∂a, which δ_L then names ``q{L}``."""
     loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
     example = loss.example(outs, ys, net.loss)
-    fused = loss.fused_with == act.name
+    fused = fuses(loss.name, act.name)
     if act.elementwise:
-        delta0 = _simplified(sp.diff(example, outs[0]) * act.derivative(zs[0], outs[0]), outs)
+        delta0 = cancel_outputs(sp.diff(example, outs[0]) * act.derivative(zs[0], outs[0]), outs)
         rule = f"∂E/∂a ⊙ {act.name}'(z)"
     else:
         # Softmax: δ_0 = Σ_k g_k ∂a_k/∂z_0 = a_0 g_0 − a_0 Σ_k a_k g_k, with g = ∂E/∂a.
-        q = [_simplified(ak * sp.diff(example, ak), outs) for ak in outs]
+        q = [cancel_outputs(ak * sp.diff(example, ak), outs) for ak in outs]
         rule = "q − a ⊙ Σ_k q_k with q = a ⊙ ∂E/∂a (softmax Jacobian-vector product)"
         if not fused:
             named = sp.Symbol(f"q{len(net.layers)}")
@@ -146,7 +141,7 @@ def _output_delta(net: Network, outs, ys, zs, comps) -> tuple[sp.Expr, str, sp.E
 def _total_loss(net: Network, outs, ys, zs, comps) -> sp.Expr:
     """Σ over examples and outputs of the loss terms, as one (n, K) or (n, 1) array."""
     loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
-    if loss.fused_with == act.name:
+    if fuses(loss.name, act.name):
         example = loss.from_logits(zs, ys, net.loss)
     else:
         stable = act.stable(zs) if not act.elementwise else [act.stable(z) for z in zs]

@@ -20,6 +20,7 @@ from sympy.codegen.rewriting import ReplaceOptim, log1p_opt, optimize
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.activations import get_activation
 from derive.errors import SpecError
 
 
@@ -102,18 +103,30 @@ def _sigmoid_arg(e: sp.Expr) -> sp.Expr | None:
     return -match[_u] if match else None
 
 
-# σ(u) = (1 + tanh(u/2))/2: one transcendental call, no overflow or underflow for any u (the
-# logaddexp form needs two and underflows for u < −745); its relative precision is lost
-# below u ≈ −37, which is why no loss takes the log of a sigmoid output (see _log_of_exp).
+# σ(u) in the registry's code form (see ``Activation.code``); ln σ is kept as logaddexp by
+# _log_of_exp, which runs first.
 _sigmoid_as_tanh = ReplaceOptim(
     lambda e: _sigmoid_arg(e) is not None,
-    lambda e: sp.Mul(sp.Add(sp.tanh(_sigmoid_arg(e) / 2), 1), sp.Rational(1, 2), evaluate=False),
+    lambda e: get_activation("sigmoid").code_form(_sigmoid_arg(e)),
 )
 # ln exp(x) = x for the real x of a network: keeps ln σ(z) as −logaddexp(0, −z).
 _log_of_exp = ReplaceOptim(
     lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.exp),
     lambda e: e.args[0].args[0],
 )
+
+
+def _divides_by(expr: sp.Expr, outs: list[sp.Symbol]) -> bool:
+    return bool(sp.fraction(sp.together(expr))[1].free_symbols & set(outs))
+
+
+def cancel_outputs(expr: sp.Expr, outs: list[sp.Symbol]) -> sp.Expr:
+    """``expr`` as written, unless it divides by one of ``outs`` and factoring cancels that
+    (an output that underflows to 0 must not reach a denominator)."""
+    if not _divides_by(expr, outs):
+        return expr
+    factored = sp.factor(expr)
+    return expr if _divides_by(factored, outs) else factored
 
 
 def stabilize(expr: sp.Expr) -> sp.Expr:
