@@ -37,12 +37,16 @@ def test_generated_modules_are_fresh(tmp_path):
             f"generated/{name} is stale; run chainrule codegen --all")
 
 
-def test_threshold_examples_are_skipped_and_refused():
+def test_threshold_networks_are_refused_and_only_trainable_examples_generated():
     net = Network(2, [Dense(1, "threshold")])
     with pytest.raises(SpecError, match="threshold"):
         render(net)
-    for name in buildable_examples():
-        specs.load(name).trainable()
+    trainable = sorted(name for name in specs.examples()
+                       if all(layer.activation != "threshold"
+                              for layer in specs.load(name).layers))
+    assert buildable_examples() == trainable
+    assert sorted(p.stem for p in GENERATED.glob("*.py")) == trainable
+    assert sorted(p.stem for p in (GENERATED / "fast").glob("*.py")) == trainable
 
 
 def test_generation_does_not_depend_on_hash_seed():
