@@ -55,7 +55,7 @@ def step_plot(comparison: Comparison) -> bytes:
                  f"({comparison.n_params} parameters)", fontsize=10)
     ax.invert_xaxis()
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    fig.legend(fontsize=8, loc="outside lower center", ncols=2)  # off the plotted points
     return _png(fig)
 
 
@@ -69,6 +69,8 @@ def scaling_plot(comparisons: list[Comparison]) -> bytes:
                   if any(m.name == name for m in c.methods)]
         xs, ys = zip(*points, strict=True)
         ax.loglog(xs, ys, marker=marker, color=color, label=name)
+    counts = sorted({c.n_params for c in comparisons})
+    ax.set_xticks(counts)  # one tick per measured network, not one per decade
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("parameters (hidden layers widened)")

@@ -30,8 +30,24 @@ from derive.losses import fuses, get_loss
 from derive.network import Network
 from derive.symbolic import Model, OrderedProduct, Partial
 
-RULES = ("definition", "chain", "power", "sum", "factor", "product", "constant", "exponential",
-         "logarithm", "activation identity", "simplification", "substitution")
+# The one table of rules: each step's ``rule`` is a key, every renderer prints its title.
+RULES = {
+    "definition": "definition",
+    "chain": "chain rule",
+    "power": "power rule",
+    "sum": "sum rule",
+    "factor": "factor rule",
+    "product": "product rule",
+    "quotient": "quotient rule",
+    "reciprocal": "reciprocal rule",
+    "constant": "constant rule",
+    "exponential": "exponential rule",
+    "logarithm": "logarithm rule",
+    "trigonometric": "trigonometric rule",
+    "activation identity": "chain rule",
+    "simplification": "simplification",
+    "substitution": "substitution",
+}
 DEFAULT_MAX_PARAMS = 300
 
 
@@ -39,13 +55,15 @@ DEFAULT_MAX_PARAMS = 300
 class Step:
     """One equality ``lhs = rhs`` justified by ``rule`` (one of ``RULES``). ``detail`` is plain
     words; ``facts`` are the equalities (left, right) the step uses, as expressions, for the
-    renderers to print in their own format."""
+    renderers to print in their own format; ``cites`` the targets of earlier derivations the
+    step reuses (an error term δ, or ∂E/∂t of a bias), which renderers cite by number."""
 
     lhs: sp.Expr
     rhs: sp.Expr
     rule: str
     detail: str = ""
     facts: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
+    cites: tuple[sp.Expr, ...] = ()
 
 
 @dataclass
@@ -91,6 +109,7 @@ class Deriver:
         self.m = model
         self.loss = get_loss(model.net.loss.kind)
         self.lemmas: dict[sp.Symbol, Derivation] = {}
+        self.results: dict[sp.Symbol, Derivation] = {}
         self._out_of = {out: a for a, out in model.definitions.items() if a in model._a_set}
 
     # --- choosing the shape ------------------------------------------------------------
@@ -102,14 +121,85 @@ class Deriver:
         return all(lay.units == 1 for lay in net.layers[layer:])
 
     def derive(self, param: sp.Symbol, style: str = "auto") -> Derivation:
-        """∂E/∂param, as a path derivation where one path exists, else by error terms."""
+        """∂E/∂param. ``auto``: a path derivation when every parameter of the network reaches
+        the loss along one path and every layer has biases (the lecture's 2-2-1 net), else by
+        error terms, so that a derived δ serves every parameter of its unit. A path
+        derivation reuses the result of a bias derived earlier (its own unit's, else the
+        nearest above): ∂E/∂t is the loss's derivative by the unit's net input."""
         layer, _, _ = self.m.layer_of(param)
         if style == "path" and not self.single_path(layer):
             raise SpecError(f"{self.m.name(param).text} reaches the loss along more than one "
                             "path; use --style delta or auto")
-        if style in ("auto", "path") and self.single_path(layer):
-            return self._path(param)
-        return self._delta(param)
+        if style == "path" or (style == "auto" and self.path_network):
+            pivot = self._pivot(param)
+            derivation = self._reused(param, *pivot) if pivot else self._path(param)
+        else:
+            derivation = self._delta(param)
+        self.results[param] = derivation
+        return derivation
+
+    @property
+    def path_network(self) -> bool:
+        """Whether ``auto`` derives along paths: every parameter reaches the loss along one
+        path, and every layer has biases, whose results the later derivations reuse (without
+        them, error terms δ are what a derivation can cite)."""
+        return self.single_path(1) and all(layer.bias for layer in self.m.net.layers)
+
+    def _pivot(self, param: sp.Symbol) -> tuple[int, int, Derivation] | None:
+        """(layer, unit, derivation) of the nearest bias at or above ``param``'s unit whose
+        derivative has already been derived; ``None`` when there is none."""
+        m = self.m
+        layer, unit, _ = m.layer_of(param)
+        for l in range(layer, len(m.net.layers) + 1):
+            bias = m.b[l][unit if l == layer else 0]
+            if bias != param and bias in self.results:
+                return l, unit if l == layer else 0, self.results[bias]
+        return None
+
+    def _input_text(self, l: int, j: int) -> str:
+        """The unit's net input (what its activation is applied to), in plain words."""
+        m = self.m
+        parts = sp.Add.make_args(m.arg[l][j])
+        named = [p for p in parts if p in m.canonical and not m.canonical[p].startswith("b")]
+        biases = [p for p in parts if p not in named]
+        return " + ".join(m.name(p).text for p in [*named, *biases])
+
+    def _reused(self, param: sp.Symbol, l: int, j: int, pivot: Derivation) -> Derivation:
+        """∂E/∂param = ∂E/∂t · ∂(i + t)/∂param, with ∂E/∂t the earlier result ``pivot``:
+        param and the bias t reach the loss only through the unit's net input i + t, whose
+        derivative by t is 1. The pending factor is evaluated one rule a line, as on the
+        board, and the cited result put back last."""
+        m = self.m
+        E, bias, arg = m.loss_symbol, pivot.param, m.arg[l][j]
+        lhs, cited = Partial(E, param), Partial(E, bias)
+        name, t, net_in = m.name(param).text, m.name(bias).text, self._input_text(l, j)
+        steps = [Step(lhs, product(cited, Partial(arg, param)), "chain",
+                      f"{name} and {t} reach {m.name(E).text} only through {net_in}, and "
+                      f"∂({net_in})/∂{t} = 1", cites=(cited,))]
+        factors: list[sp.Expr] = []
+        written = self.expand_dependent(arg, param)
+        note = self._written_out(arg, param).removeprefix("; ")
+        pending: sp.Expr | None = Partial(written, param)
+        while pending is not None:
+            u = pending.args[0]
+            if isinstance(u, sp.Function) and not isinstance(u, Partial):
+                new, pending, detail = self._identity_step(u, param)
+                rule = "activation identity"
+            else:
+                new, pending, rule, detail = self._sum_step(u, param)
+                detail = "; ".join(d for d in (note, detail) if d)
+                note = ""
+            factors += new
+            steps.append(Step(lhs, product(cited, *factors, pending), rule, detail))
+        kept = [f for f in factors if f != 1]
+        last = pivot.steps[-1].rhs
+        shown = list(last.args) if isinstance(last, OrderedProduct) else [last]
+        steps.append(Step(lhs, product(*shown, *kept), "substitution", cites=(cited,)))
+        return Derivation(lhs, steps, sp.Mul(pivot.result, *kept), "path", param)
+
+    def identity_name(self, act) -> str:
+        """The activation's derivative identity spelled with the notation's function name."""
+        return act.identity_name.replace(act.text, self.m.notation.function(act).text)
 
     # --- path derivations ----------------------------------------------------------------
     def expand_dependent(self, expr: sp.Expr, param: sp.Symbol) -> sp.Expr:
@@ -168,7 +258,7 @@ class Deriver:
         out = self._out_of.get(app, app)
         identity = act.derivative(arg, out)
         written = self.expand_dependent(arg, param)
-        detail = f"chain rule with {act.identity_name}" + self._written_out(arg, param)
+        detail = f"chain rule with {self.identity_name(act)}" + self._written_out(arg, param)
         return [identity], Partial(written, param), detail
 
     def _path(self, param: sp.Symbol) -> Derivation:
@@ -256,7 +346,7 @@ class Deriver:
             steps.append(Step(symbol, product(*d_loss, Partial(out, arg)), rule, detail))
             identity = act.derivative(arg, out)
             steps.append(Step(symbol, product(*d_loss, identity), "activation identity",
-                              act.identity_name))
+                              self.identity_name(act)))
             result = sp.Mul(*d_loss, identity)
             fused = self._fused(sp.Mul(*d_loss), identity, out, m.targets[k])
         else:
@@ -294,7 +384,7 @@ class Deriver:
         steps.append(Step(symbol, sp.Add(*[product(d, Partial(u, arg))
                                            for d, u in zip(upper, above, strict=True)],
                                          evaluate=False), "definition",
-                          "the next layer's error terms"))
+                          "the next layer's error terms", cites=tuple(upper)))
         a_j = m.a[l][j]
         squared = m.net.layers[l].input_function == "squared_distance"
         weights = [m.W[l + 1][j][k] for k in range(len(above))]
@@ -309,7 +399,7 @@ class Deriver:
         shown = sp.Add(*[product(d, c) for d, c in zip(upper, local, strict=True)],
                        evaluate=False)
         steps.append(Step(symbol, product(shown, identity), "activation identity",
-                          act.identity_name))
+                          self.identity_name(act)))
         derivation = Derivation(symbol, steps, total * identity, "lemma")
         derivation.lemmas = upper
         return derivation
@@ -325,10 +415,11 @@ class Deriver:
                       f"layer {layer}")]
         written = arg.xreplace({s: m.definitions[s] for s in arg.free_symbols
                                 if s in m.definitions})
-        delta = lemma.target
+        delta, net_in = lemma.target, self._input_text(layer, unit)
         steps.append(Step(lhs, product(delta, Partial(written, param)), "definition",
-                          f"{m.name(delta).text} = ∂{m.name(E).text}/∂{m.name(arg).text}; "
-                          f"{m.name(arg).text} written out"))
+                          f"{m.name(delta).text} = ∂{m.name(E).text}/∂"
+                          + (f"({net_in})" if " " in net_in else net_in) + "; "
+                          f"{net_in} written out", cites=(delta,)))
         new, pending, rule, detail = self._sum_step(written, param)
         while pending is not None:
             more, pending, rule, detail = self._sum_step(pending.args[0], param)

@@ -33,6 +33,10 @@ class Name:
 def user_name(name: str) -> Name:
     """How a validated user name (``x``, ``x_1``, ``hours``) is written."""
     base, _, sub = name.partition("_")
+    letters = base.rstrip("0123456789")
+    if not sub and letters and len(letters) == 1 and letters != base:
+        base, sub = letters, base[1:]  # d0 is d with index 0, as x1 is x₁: d_0, not "d0"
+        return Name(name, f"{base}_{{{sub}}}", base + sub.translate(SUB))
     latex_base = base if len(base) == 1 else rf"\mathrm{{{base}}}"
     if not sub:
         return Name(name, latex_base, name)
@@ -142,10 +146,23 @@ class Rostock(Notation):
             return net.targets[j]
         return str(sum(net.sizes[1:l]) + j + 1)
 
+    def _joined(self, net) -> bool:
+        """Whether a weight's two labels can be written side by side and still read apart
+        (w_x1, w_1z): every input and target one character, every unit number one digit."""
+        labels = [*net.inputs, *net.targets]
+        return all(len(n) == 1 for n in labels) and sum(net.sizes[1:-1]) <= 9
+
     def weight(self, net, l, i, j):
         src = net.inputs[i] if l == 1 else self._label(net, l - 1, i)
         dst = self._label(net, l, j)
-        return Name(f"w_{src}{dst}", rf"w_{{{_tex(src)}{_tex(dst)}}}", f"w_{src}{dst}")
+        if self._joined(net):
+            return Name(f"w_{src}{dst}", rf"w_{{{_tex(src)}{_tex(dst)}}}", f"w_{src}{dst}")
+        # x1 → unit 2 is w_{x1,2}, never w_x12 (which could be x → unit 12); a name with an
+        # index keeps it as an index: x_1 → unit 2 is w_{x_1,2}
+        def tex(label: str) -> str:
+            return user_name(label).latex if not label.isdigit() else label
+
+        return Name(f"w_{src}__{dst}", rf"w_{{{tex(src)},{tex(dst)}}}", f"w_{src},{dst}")
 
     def unit(self, net, kind, l, j):
         label = self._label(net, l, j)

@@ -1,7 +1,9 @@
 """Everything ``chainrule derive`` shows for one network, gathered and verified.
 
 Contract: ``build(net, ...)`` resolves the parameters asked for (by the notation's name or the
-canonical ``W1[0,1]``), derives each, verifies every result against SymPy's diff (raising
+canonical ``W1[0,1]``), derives each in the lecture's order (output layer first, each result
+free to reuse those before it), numbers them in ``sequence`` (error terms just before the
+first result that uses them), verifies every result against SymPy's diff (raising
 ``VerificationError`` on any gap) and returns a ``Report`` that renderers walk. Scalar
 derivations refuse networks over ``max_params`` (``LimitError``); ``delta_only`` skips them
 and keeps the matrix form, which serves any width.
@@ -32,6 +34,14 @@ class Report:
     equations: list[Equation]
     deriver: Deriver | None = None
     notes: list[str] = field(default_factory=list)
+    sequence: list[Derivation] = field(default_factory=list)
+
+    def number(self, target: sp.Expr) -> int | None:
+        """The number (1, 2, …) under which ``target``'s derivation is shown, if it is."""
+        for i, d in enumerate(self.sequence, start=1):
+            if d.target == target:
+                return i
+        return None
 
     def definitions(self, derivation: Derivation) -> dict[sp.Symbol, sp.Expr]:
         """The intermediates a result uses, dependencies first, functions written out."""
@@ -55,10 +65,24 @@ class Report:
 
 
 
+def lecture_order(model: Model) -> list[sp.Symbol]:
+    """Every parameter in the order a lecture derives them: output layer first, and in each
+    layer unit by unit, the bias before the unit's incoming weights (t_z, w_1z, w_2z, t_1, …),
+    so each result can reuse one derived before it."""
+    order = []
+    for l in range(len(model.net.layers), 0, -1):
+        for j in range(model.net.layers[l - 1].units):
+            if model.b[l][j] != 0:
+                order.append(model.b[l][j])
+            order += [row[j] for row in model.W[l]]
+    return order
+
+
 def resolve_params(model: Model, wrt: list[str] | None) -> list[sp.Symbol]:
-    """Parameter symbols from names in the notation or canonical form; all when ``None``."""
+    """Parameter symbols from names in the notation or canonical form, in the lecture's order
+    (``lecture_order``); all when ``None``."""
     if not wrt:
-        return list(model.params)
+        return lecture_order(model)
     by_name = {p.name: p for p in model.params}
     by_key = {model.canonical[p]: p for p in model.params}
     found = []
@@ -72,7 +96,8 @@ def resolve_params(model: Model, wrt: list[str] | None) -> list[sp.Symbol]:
             sample = ", ".join(list(by_name)[:6])
             raise SpecError(f"no parameter {name!r} in {model.net.name}; use a name such as "
                             f"{sample} or a canonical entry such as W1[0,0]")
-    return list(dict.fromkeys(found))
+    rank = {p: i for i, p in enumerate(lecture_order(model))}
+    return sorted(dict.fromkeys(found), key=rank.__getitem__)
 
 
 def build(net: Network, notation: str | None = None, wrt: list[str] | None = None,
@@ -90,11 +115,15 @@ def build(net: Network, notation: str | None = None, wrt: list[str] | None = Non
     deriver = Deriver(model)
     params = resolve_params(model, wrt)
     derivations = [deriver.derive(p, style) for p in params]
-    lemma_set: dict[sp.Symbol, Derivation] = {}
+    sequence: list[Derivation] = []
+    shown: set[sp.Expr] = set()
     for derivation in derivations:
         for lemma in deriver.lemma_chain(derivation):
-            lemma_set[lemma.target] = lemma
-    order = [s for layer in reversed(model.deltas) for s in layer]
-    lemmas = [lemma_set[s] for s in order if s in lemma_set]
+            if lemma.target not in shown:
+                shown.add(lemma.target)
+                sequence.append(lemma)
+        sequence.append(derivation)
+    lemmas = [d for d in sequence if d.param is None]
     checks = verify(deriver, derivations) if check else []
-    return Report(model, derivations, lemmas, checks, equations, deriver, sorted(notes))
+    return Report(model, derivations, lemmas, checks, equations, deriver, sorted(notes),
+                  sequence)

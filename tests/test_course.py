@@ -1,10 +1,12 @@
 """The course notes' numbers and derivations, reproduced."""
 
 import numpy as np
+import pytest
 import sympy as sp
 
 from derive.network import Dense, Network
 from derive.numeric import evaluate
+from derive.render.document import render_text
 from derive.render.printers import TextPrinter
 from derive.report import build
 from derive.spec import load
@@ -54,10 +56,11 @@ def test_cross_entropy_sigmoid_gradient_is_x_times_error():
     report = build(net, wrt=["W1[0,0]", "b1[0]"])
     m = report.model
     x, a, y = m.inputs[0], m.outputs[0], m.targets[0]
-    w, b = report.derivations
+    b, w = report.derivations  # the lecture's order: the bias first, the weight reusing it
     assert sp.simplify(w.result - x * (a - y)) == 0
     assert sp.simplify(b.result - (a - y)) == 0
-    assert w.steps[-1].rule == "simplification"
+    assert b.steps[-1].rule == "simplification"
+    assert w.steps[-1].cites == (b.target,)
 
 
 def test_or_gate_t1_matches_the_lecture_line_for_line():
@@ -86,6 +89,51 @@ def test_or_gate_output_layer_derivations():
     assert tp.doprint(report.derivations[0].steps[2].rhs) == "N_xy(1 − N_xy)·∂(i_z + t_z)/∂t_z"
 
 
+def test_or_gate_in_the_lecture_order_reusing_earlier_results():
+    report = build(load("or_gate"))
+    m, tp = report.model, TextPrinter(report.model)
+    assert [tp.doprint(d.param) for d in report.sequence] == [
+        "t_z", "w_1z", "w_2z", "t_1", "w_x1", "w_y1", "t_2", "w_x2", "w_y2"]
+    t_z, w_1z = report.sequence[0], report.sequence[1]
+    assert report.number(t_z.target) == 1
+    # ∂E/∂w_1z = ∂E/∂t_z · ∂(i_z + t_z)/∂w_1z, with ∂E/∂t_z cited as result (1)
+    first = w_1z.steps[0]
+    assert tp.doprint(first.rhs) == "∂E/∂t_z·∂(i_z + t_z)/∂w_1z"
+    assert first.rule == "chain" and first.cites == (t_z.target,)
+    assert [tp.doprint(s.rhs) for s in w_1z.steps[1:]] == [
+        "∂E/∂t_z·o_1", "2(N_xy − z)·N_xy(1 − N_xy)·o_1"]
+    t_1 = report.sequence[3]
+    assert tp.doprint(t_1.steps[-1].rhs) == "2(N_xy − z)·N_xy(1 − N_xy)·w_1z·o_1(1 − o_1)"
+    assert report.number(t_1.target) == 4
+    w_x1 = report.sequence[4]
+    assert w_x1.steps[0].cites == (t_1.target,)
+    assert tp.doprint(w_x1.steps[-1].rhs) == \
+        "2(N_xy − z)·N_xy(1 − N_xy)·w_1z·o_1(1 − o_1)·x"
+    assert len(report.checks) == 9 and all(c.symbolic for c in report.checks)
+    text = render_text(report)
+    assert "(2) ∂E/∂w_1z:" in text and "∂E/∂t_z from (1)" in text
+    assert text.index("(1) ∂E/∂t_z:") < text.index("(4) ∂E/∂t_1:") < text.index("∂E/∂w_x1:")
+    assert m.loss_symbol in t_1.target.args
+
+
+def test_delta_lemmas_are_derived_once_and_reused():
+    net = Network(inputs=["x_1", "x_2", "x_3"], targets=["y_1", "y_2"],
+                  layers=[Dense(4, "tanh"), Dense(2, "tanh")], notation="ibm",
+                  loss={"kind": "squared_error", "factor": 0.5})
+    report = build(net, wrt=["W2[0,0]", "W1[0,0]", "b1[0]", "b2[0]"])
+    tp = TextPrinter(report.model)
+    heads = [tp.doprint(d.target) for d in report.sequence]
+    assert heads == ["(δ₃)₁", "∂J/∂(b₂)₁", "∂J/∂(W₂)₁₁", "(δ₃)₂", "(δ₂)₁", "∂J/∂(b₁)₁",
+                     "∂J/∂(W₁)₁₁"]
+    w2 = report.sequence[2]
+    assert w2.style == "delta" and w2.steps[1].cites == (report.sequence[0].target,)
+    assert tp.doprint(w2.steps[-1].rhs) == "(δ₃)₁·(a₂)₁"
+    # nothing re-derives the output's error term: no step of ∂J/∂(W₂)₁₁ differentiates ŷ₁
+    assert all("∂ŷ" not in tp.doprint(s.rhs) for s in w2.steps)
+    assert "(δ₃)₁ from (1)" in render_text(report)
+    assert len(report.checks) == 4
+
+
 def test_softmax_cross_entropy_delta_cancels():
     report = build(load("iris_4_3_2"), wrt=["b2[0]"])
     lemma = report.lemmas[0]
@@ -102,3 +150,58 @@ def test_ibm_delta_form_in_its_notation():
     assert "∂J/∂W₂ = a₂ᵀδ₃" in text
     assert "∂J/∂W₁ = Xᵀδ₂" in text
     assert "δ₂ = δ₃W₂ᵀ ⊙ (a₂ ⊙ (1 − a₂))" in text
+
+
+def test_rostock_names_cannot_be_misread_or_clash():
+    from derive.errors import SpecError
+    from derive.notation import get_notation
+
+    net = Network(inputs=["x1", "x2"], targets=["z"], layers=[Dense(2, "sigmoid"),
+                                                             Dense(1, "sigmoid")])
+    names = get_notation("rostock").table(net)
+    assert names["W1[0,1]"].latex == "w_{x_{1},2}"  # x1 → unit 2, not x → unit 12
+    assert names["W2[1,0]"].text == "w_2,z"
+    lecture = get_notation("rostock").table(load("or_gate"))
+    assert lecture["W1[0,1]"].latex == "w_{x2}" and lecture["W2[0,0]"].latex == "w_{1z}"
+    with pytest.raises(SpecError, match="must all differ"):  # target y beside input y
+        Network(inputs=["x", "y"], targets=["y"], layers=[Dense(1, "sigmoid")])
+
+
+def _pending(expr):
+    from derive.symbolic import Partial
+
+    return [p for p in sp.preorder_traversal(expr) if isinstance(p, Partial)]
+
+
+@pytest.mark.parametrize("name", ["or_gate", "not_gate", "iris_4_3_2", "ibm_two_layer"])
+def test_each_rule_tag_matches_the_step_it_labels(name):
+    """What each tag claims is what the step does, read off the expressions: a sum rule
+    evaluates ∂ of a sum, a power rule ∂ of a square, a chain-rule identity step puts in the
+    activation's derivative, a substitution leaves nothing pending."""
+    from derive.activations import get_activation
+    from derive.derivation import RULES
+
+    report = build(load(name))
+    m = report.model
+    acts = {get_activation(layer.activation) for layer in m.net.layers}
+    for d in report.sequence:
+        before = None
+        for step in d.steps:
+            assert step.rule in RULES
+            gone = [p for p in (_pending(before) if before is not None else [])
+                    if p not in _pending(step.rhs)]
+            args = [p.args[0] for p in gone]
+            if step.rule == "sum":
+                assert any(isinstance(m.definitions.get(a, a), sp.Add) or a in m.params
+                           for a in args), step
+            elif step.rule == "power":
+                assert any(isinstance(a, sp.Pow) and a.exp == 2 or a == m.loss_symbol
+                           or m.loss_expr.has(sp.Pow) for a in args), step
+            elif step.rule == "activation identity":
+                assert any(a.identity_name.split("'")[0] in step.detail
+                           or m.notation.function(a).text in step.detail for a in acts), step
+            elif step.rule in ("substitution", "simplification"):
+                assert not _pending(step.rhs), step
+            elif step.rule == "chain" and step.cites:
+                assert all(c in [x.target for x in report.sequence] for c in step.cites)
+            before = step.rhs

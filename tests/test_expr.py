@@ -142,3 +142,20 @@ def test_high_powers_are_checked_at_random_points_not_expanded():
     report = derive_expression("(a + b + c + d)**16*(a - b)**16", wrt=["a"])
     assert [g.symbolic for g in report.gradients] == [False]
     assert report.gradients[0].gap < 1e-35
+
+
+def test_tags_name_the_rule_applied_and_values_are_not_repeated(run):
+    status, out, _ = run("derive", "--expr", "f = 1/h")
+    assert "∂f/∂h = −f/h    [reciprocal rule]" in out and "product rule" not in out
+    status, out, _ = run("derive", "--expr", "f = a/h")
+    assert "∂f/∂a = 1/h    [factor rule]" in out and "∂f/∂h = −f/h    [quotient rule]" in out
+    status, out, _ = run("derive", "--expr", "f = a*z", "--at", "a=3", "z=2")
+    assert "= 3 = 3" not in out and "z → f:  ∂f/∂z = a = 3" in out
+
+
+def test_a_sigmoid_neuron_reads_as_sigma_one_minus_sigma(run):
+    status, out, _ = run("derive", "--expr", "y = 1/(1 + exp(-(w0*x0 + w1*x1 + b)))",
+                         "--wrt", "w0")
+    assert status == 0
+    assert "= σ(b + w0·x0 + w1·x1)·(1 − σ(b + w0·x0 + w1·x1))·x0    [substitution" in out
+    assert "cosh" not in out

@@ -1,5 +1,6 @@
 """Handouts: content, numbers, escaping, determinism, the committed copies, Markdown, Jupyter."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,9 @@ def test_or_gate_shows_the_lecture_derivation_of_t1_with_rules():
     assert ("\\frac{\\partial E}{\\partial t_{1}} &= 2 \\left(\\mathcal{N}_{xy} - z\\right) "
             "\\cdot \\mathcal{N}_{xy} \\left(1 - \\mathcal{N}_{xy}\\right) \\cdot w_{1z} \\cdot "
             "o_{1} \\left(1 - o_{1}\\right) && \\text{\\small substitution}") in text
-    for rule in ("definition", "power rule", "activation identity", "sum rule"):
+    for rule in ("definition", "power rule", "sum rule",
+                 "chain rule, $\\operatorname{sig}' = "
+                 "\\operatorname{sig}(1 - \\operatorname{sig})$"):
         assert f"\\text{{\\small {rule}}}" in text
     assert "\\begin{tikzpicture}" in text and "$w_{x1}$" in text  # weights on the edges
 
@@ -38,7 +41,7 @@ def test_keras_parameter_table_and_default_subset():
     assert "Total & & 37 & 28 \\\\" in text
     assert "dense 2 (sigmoid) & (None, 4) & 20 & 16" in text
     # one weight and one bias per layer, plus the error terms they use
-    assert text.count("\\subsection*{Gradient") == 6
+    assert text.count("\\enspace Gradient") == 6
 
 
 def test_digits_is_summarised():
@@ -66,7 +69,7 @@ def test_worked_gradients_agree_with_float64_evaluation():
 
 
 def test_stable_notes_follow_the_registries():
-    assert "logaddexp" in render(load("or_gate"))  # sigmoid's stable form
+    assert r"\bigl(1 + \tanh(u/2)\bigr)/2" in render(load("or_gate"))  # the emitted form
     iris = render(load("iris_4_3_2"))
     assert "Softmax output with categorical cross-entropy" in iris
     assert "Numerically stable forms" not in render(load("not_gate"))  # tanh is stable as is
@@ -82,6 +85,47 @@ def test_exercises_blank_lines_and_solutions_fill_them():
     # fresh seeded numbers, not the handout's
     assert "these fresh parameters" in questions
     assert files(load("or_gate"), exercises=True) == sheets  # deterministic
+
+
+def test_question_sheet_defines_its_symbols_and_letters_its_questions_in_order():
+    sheets = files(load("or_gate"), exercises=True)
+    questions = sheets["or_gate-questions.tex"]
+    assert "\\begin{tikzpicture}" in questions  # the drawing
+    assert "i_{1} &= w_{x1} \\cdot x + w_{y1} \\cdot y" in questions  # the network function
+    assert "w_{x1} = W^{(1)}_{11}" in questions and "t_{z} = \\mathbf{t}^{(2)}_{1}" in questions
+    assert "for every parameter $\\theta$" in questions  # ∂E/∂θ is defined
+    items = re.findall(r"\\item\[\((\w)\)\]", questions)
+    assert items == list("abcd")  # or_gate has no error terms: still (a)–(d), consecutive
+    iris = files(load("iris_4_3_2"), exercises=True)["iris_4_3_2-questions.tex"]
+    assert re.findall(r"\\item\[\((\w)\)\]", iris) == list("abcde")
+
+
+def test_blank_levels_parts_variants_and_answers(run, tmp_path):
+    net = load("or_gate")
+    results = files(net, exercises=True, blank=["results"])["or_gate-questions.tex"]
+    assert results.count("&= \\blank") == 9  # one per derivation: the result
+    every = files(net, exercises=True, blank=["all"])["or_gate-questions.tex"]
+    assert every.count("\\blank") > results.count("\\blank")
+    only = files(net, exercises=True, blank=["gradients"])["or_gate-questions.tex"]
+    assert "Complete the derivations" not in only
+    assert re.findall(r"\\item\[\((\w)\)\]", only) == ["a"] and "gradient" in only
+    sheets = files(net, variants=2, answers=True)
+    assert sorted(sheets) == sorted(["or_gate.tex"] + [f"or_gate-{s}-v{k}.tex" for k in (1, 2)
+                                                       for s in ("questions", "solutions",
+                                                                 "answers")])
+    v1, v2 = sheets["or_gate-questions-v1.tex"], sheets["or_gate-questions-v2.tex"]
+    assert v1 != v2  # each variant its own numbers ...
+    given = v2.split("these fresh parameters")[1].split("\\end{align*}")[0]
+    assert given in sheets["or_gate-solutions-v2.tex"]  # ... and its own solutions
+    answers = sheets["or_gate-answers-v1.tex"]
+    assert "&= \\blank" not in answers and "power rule" not in answers
+    assert "2 \\left(\\mathcal{N}_{xy} - z\\right)" in answers
+    status, _, err = run("handout", "or_gate", "--blank", "most", "--exercises",
+                         "-o", str(tmp_path))
+    assert status == 2 and "--blank does not know most" in err
+    status, _, err = run("handout", "or_gate", "--answers", "-o", str(tmp_path))
+    assert status == 2 and "--exercises" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_spec_text_cannot_inject_tex():
@@ -122,7 +166,7 @@ def test_jupyter_reprs():
     assert "# Backpropagation by hand: not\\_gate" in net._repr_markdown_()
     report = build(load("or_gate"), wrt=["t_1"])
     assert "\\partial t_{1}" in report._repr_latex_()
-    assert report._repr_markdown_().count("### Gradient") == 1
+    assert report._repr_markdown_().count("### (1) Gradient") == 1
 
 
 def test_cli_writes_tex_and_refuses_bad_input(run, tmp_path):

@@ -35,3 +35,17 @@ def test_markdown_math_blocks_are_balanced():
     assert text.count("$$") % 2 == 0
     assert text.count("\\begin{aligned}") == text.count("\\end{aligned}") >= 3
     assert "\\frac{\\partial E}{\\partial t_{1}}" in text
+
+
+@pytest.mark.parametrize("name", ["or_gate", "iris_4_3_2", "ibm_two_layer"])
+def test_standalone_document_compiles_without_overfull_boxes(tmp_path, run, name):
+    from codegen.latex import compile_pdf, overfull
+
+    status, out, _ = run("derive", name, "--format", "latex", "--standalone")
+    assert status == 0 and out.startswith("% chainrule derive") and "\\end{document}" in out
+    log = compile_pdf(out, tmp_path / "derive.pdf")
+    assert not [w for w in overfull(log) if w > 1.0], overfull(log)
+    if name == "or_gate":
+        assert "(2)\\enspace Gradient" in out and "from (1)" in out
+    status, _, err = run("derive", name, "--standalone")
+    assert status == 2 and "--format latex" in err

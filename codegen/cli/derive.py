@@ -16,6 +16,7 @@ from derive.expression.derive import derive_expression, parse_point
 from derive.notation import NOTATIONS
 from derive.render.document import render_json, render_latex, render_markdown, render_text
 from derive.render.expression import render_expression
+from derive.render.standalone import render_standalone
 from derive.report import build
 from derive.spec import load
 
@@ -35,10 +36,13 @@ def run_derive(args: argparse.Namespace) -> int:
         raise SpecError("--at goes with --expr")
     if args.spec is None:
         raise SpecError("give a SPEC (a spec file or a built-in example) or --expr")
+    if args.standalone and args.format != "latex":
+        raise SpecError("--standalone goes with --format latex")
     net = load(args.spec)
     report = build(net, notation=args.notation, wrt=args.wrt, max_params=args.max_params,
                    style=args.style, delta_only=args.delta)
-    sys.stdout.write(RENDERERS[args.format](report))
+    render = render_standalone if args.standalone else RENDERERS[args.format]
+    sys.stdout.write(render(report))
     return 0
 
 
@@ -57,6 +61,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "omitted")
     p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")
     p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document that compiles as it is, long "
+                        "lines broken to fit the page")
     p.add_argument("--style", choices=["auto", "path", "delta"], default="auto",
                    help="path: unroll from the loss down (single-path parameters); delta: by "
                         "error terms δ")

@@ -9,6 +9,8 @@ remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex
 ``ChainruleError`` (one line, exit status 2). ``--compare`` measures the differentiation
 methods (``codegen.compare``) and adds their section and PNG plots to each handout;
 ``--lessons`` adds the training section (``codegen.lessons.lecture``) and its PNG plots.
+``--blank`` chooses what the question sheets leave blank and ask, ``--variants N`` writes N
+seeded variants (each with its solutions), ``--answers`` an answers-only key.
 """
 
 from __future__ import annotations
@@ -23,15 +25,17 @@ from codegen.listing import implementation
 from derive import spec as specs
 from derive.errors import SpecError
 from derive.notation import NOTATIONS
-from derive.render.handout import files
+from derive.render.handout import LEVELS, PARTS, files, parse_blank
 
+MAX_VARIANTS = 200
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "handouts"
 
 
 def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | None = None,
               exercises: bool = False, markdown: bool = False,
               figures: dict[str, bytes] | None = None,
-              lessons: dict[str, bytes] | None = None) -> dict[str, str]:
+              lessons: dict[str, bytes] | None = None, blank: list[str] | None = None,
+              variants: int = 0, answers: bool = False) -> dict[str, str]:
     """File name → text for every sheet of every spec in ``names``. With a ``figures`` dict,
     each handout gains the comparison of differentiation methods, and its plots are added
     to ``figures`` (file name → PNG bytes); with a ``lessons`` dict, the training section
@@ -51,7 +55,7 @@ def sheets_of(names: list[str], notation: str | None = None, wrt: list[str] | No
             training, plots = lecture.handout_data(net)
             lessons.update(plots)
         out.update(files(net, notation, wrt, exercises, markdown, _implementation(net),
-                         comparison, training))
+                         comparison, training, blank, variants, answers))
     return out
 
 
@@ -104,10 +108,16 @@ def run_handout(args: argparse.Namespace) -> int:
     markdown = args.format == "markdown" or args.markdown
     if markdown and args.pdf:
         raise SpecError("--pdf compiles LaTeX; drop --format markdown")
+    if not 0 <= args.variants <= MAX_VARIANTS:
+        raise SpecError(f"--variants takes 0 to {MAX_VARIANTS}, not {args.variants}")
+    parse_blank(args.blank)
+    if (args.blank or args.answers) and not (args.exercises or args.variants):
+        raise SpecError("--blank and --answers shape exercise sheets; add --exercises or "
+                        "--variants N")
     figures: dict[str, bytes] | None = {} if args.compare else None
     lessons: dict[str, bytes] | None = {} if args.lessons else None
     texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown, figures,
-                      lessons)
+                      lessons, args.blank, args.variants, args.answers)
     pictures = {**(figures or {}), **(lessons or {})} or None
     for path in write(texts, Path(args.output), args.pdf, pictures):
         print(f"wrote {path}")
@@ -128,6 +138,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "bias per layer)")
     p.add_argument("--exercises", action="store_true",
                    help="also write NAME-questions and NAME-solutions sheets")
+    p.add_argument("--blank", nargs="+", action="extend", metavar="ITEM",
+                   help=f"what the question sheets leave blank: one level of the derivations "
+                        f"({', '.join(LEVELS)}; default alternate: every second line and the "
+                        f"result) and the parts asked ({', '.join(PARTS)}; default all)")
+    p.add_argument("--variants", type=int, default=0, metavar="N",
+                   help="N exercise variants, NAME-questions-v1 … with their solutions, "
+                        "variant k on seed k (fresh parameters and example)")
+    p.add_argument("--answers", action="store_true",
+                   help="also write NAME-answers: results and numbers only, no working")
     p.add_argument("-o", "--output", default=".", help="directory to write to (default .)")
     p.add_argument("--pdf", action="store_true", help="compile each .tex with pdflatex")
     p.add_argument("--compare", action="store_true",

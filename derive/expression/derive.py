@@ -30,7 +30,7 @@ from derive.expression.parse import (
 )
 from derive.network import to_rational
 from derive.symbolic import OrderedProduct, Partial
-from derive.verify import DIGITS, verify_expression
+from derive.verify import DIGITS, is_zero, verify_expression
 
 __all__ = ["ExpressionReport", "Gradient", "ModeLine", "Path", "derive_expression",
            "parse_point", "sigmoid"]
@@ -153,13 +153,33 @@ def _derivation(report: ExpressionReport, v: sp.Symbol) -> Derivation:
             for f in [f for f in t if f != 1][1:]):
         steps.append(Step(lhs, named, "simplification", "signs and numbers collected"))
     written = report.written_out(named)
-    if _simplifiable(written):
+    neuron = _sigmoid_neuron(report, written)
+    if neuron is not None:
+        written = neuron
+    elif _simplifiable(written):
         written = sp.simplify(written)
     inner = sorted({s.name for s in named.free_symbols} - {x.name for x in report.variables})
     if inner:
         steps.append(Step(lhs, written, "substitution",
                           f"{', '.join(inner)} written in the variables"))
     return Derivation(lhs, steps, named, "graph", v)
+
+
+def _sigmoid_neuron(report: ExpressionReport, expr: sp.Expr) -> sp.Expr | None:
+    """``expr`` as σ(u)(1 − σ(u))·rest when the output is σ(u) written out — a sigmoid
+    neuron, whose derivative reads as the lecture's σ(1 − σ)·x rather than a cosh⁻²; ``None``
+    otherwise."""
+    out = report.written_out(report.output)
+    if not out.has(sp.exp) or sp.count_ops(out) > SYMBOLIC_OPS:
+        return None
+    u = -sp.expand_log(sp.log(sp.simplify(1 / out - 1)), force=True)  # e^{−u} = 1/σ − 1
+    if u.has(sp.exp, sp.log) or not is_zero(1 / (1 + sp.exp(-u)) - out):
+        return None
+    s = 1 / (1 + sp.exp(-u))
+    rest = sp.simplify(expr / (s * (1 - s)))
+    if rest.has(sp.exp, sp.cosh, sp.sinh, sp.tanh):
+        return None
+    return OrderedProduct(sigmoid(u), 1 - sigmoid(u), rest, evaluate=False)
 
 
 def _simplifiable(expr: sp.Expr) -> bool:

@@ -31,8 +31,6 @@ from derive.network import check_name, to_rational
 MAX_NODES = 200
 MAX_EXPONENT = 64
 MAX_TEXT = 2000
-# RULES of derive.derivation, plus the one rule networks never need.
-EXTRA_RULES = ("trigonometric",)
 
 sigmoid = get_activation("sigmoid").function()
 
@@ -71,7 +69,7 @@ OPERATIONS: dict[str, Operation] = {
                      lambda ops, out: (1, -1)),
     "mul": Operation("product", "∂(u·v)/∂u = v, ∂(u·v)/∂v = u", lambda u, v: u * v,
                      lambda ops, out: (ops[1], ops[0])),
-    "div": Operation("product", "quotient rule: ∂(u/v)/∂u = 1/v, ∂(u/v)/∂v = −(u/v)/v",
+    "div": Operation("quotient", "quotient rule: ∂(u/v)/∂u = 1/v, ∂(u/v)/∂v = −(u/v)/v",
                      lambda u, v: u / v, lambda ops, out: (1 / ops[1], -out / ops[1])),
     "pow": Operation("power", "∂(uᵛ)/∂u = v·uᵛ⁻¹, ∂(uᵛ)/∂v = uᵛ·ln u", lambda u, v: u**v,
                      _pow_local),
@@ -278,5 +276,10 @@ def graph_edges(nodes: list[Node]) -> list[Edge]:
             rule = "factor"
         if node.op == "pow" and not node.operands[0].free_symbols:
             rule = "exponential"
-        edges += [Edge(s, node.symbol, d, rule) for s, d in local.items()]
+        rules = dict.fromkeys(local, rule)
+        if node.op == "div":  # u/v: 1/v is a constant factor of u; v's is the quotient rule
+            u, v = node.operands
+            rules = {s: "factor" if s == u and s != v else
+                     "reciprocal" if u.is_number else "quotient" for s in local}
+        edges += [Edge(s, node.symbol, d, rules[s]) for s, d in local.items()]
     return edges

@@ -9,9 +9,11 @@ deterministic: the same spec gives the same bytes.
 from __future__ import annotations
 
 import json
+import re
 
 import sympy as sp
 
+from derive.derivation import RULES
 from derive.render.escape import tex_text
 from derive.render.matrix import equation_latex, equation_text
 from derive.render.printers import TexPrinter, TextPrinter
@@ -21,20 +23,86 @@ from derive.verify import WORK_DIGITS
 
 NESTED_LIMIT = 1000  # symbols per output beyond which the nested network function is left out
 
-RULE_TITLES = {
-    "definition": "definition",
-    "chain": "chain rule",
-    "power": "power rule",
-    "sum": "sum rule",
-    "factor": "factor rule",
-    "product": "product rule",
-    "constant": "constant rule",
-    "exponential": "exponential rule",
-    "logarithm": "logarithm rule",
-    "activation identity": "activation identity",
-    "simplification": "simplification",
-    "substitution": "substitution",
-}
+RULE_TITLES = RULES  # the one table, read here by every renderer
+
+
+def identity_of(step) -> str:
+    """The derivative identity an activation-identity step uses (plain text), else ``""``."""
+    if step.rule != "activation identity":
+        return ""
+    return step.detail.split(";")[0].removeprefix("chain rule with ").strip()
+
+
+def rule_words(step) -> str:
+    """The rule a step applies, named with the identity it uses: "chain rule, σ' = σ(1 − σ)"."""
+    identity = identity_of(step)
+    return f"{RULES[step.rule]}, {identity}" if identity else RULES[step.rule]
+
+
+def _rest_of_detail(step) -> str:
+    """The step's detail without what ``rule_words`` already says."""
+    if step.rule != "activation identity":
+        return step.detail
+    return "; ".join(step.detail.split(";")[1:]).strip()
+
+
+def citations(step, report: Report, printer) -> list[tuple[str, int]]:
+    """(printed target, number) of each earlier result the step reuses and the report shows."""
+    out = []
+    for target in step.cites:
+        n = report.number(target)
+        if n is not None:
+            out.append((printer.doprint(target), n))
+    return out
+
+
+_MATH = {"σ": r"\sigma", "θ": r"\theta", "δ": r"\delta", "∂": r"\partial ", "−": "-",
+         "²": "^2", "·": r"\cdot ", "tanh": r"\tanh"}
+
+
+def identity_tex(identity: str) -> str:
+    """A derivative identity in LaTeX: "σ' = σ(1 − σ)" → ``$\\sigma' = \\sigma(1 - \\sigma)$``;
+    words of two letters or more are set upright, a trailing clause as text."""
+    head, sep, tail = identity.partition(", with ")
+    head, paren, note = head.partition(" (")
+    out = []
+    for token in re.findall(r"[A-Za-z]{2,}|.", head):
+        if token in _MATH:
+            out.append(_MATH[token])
+        elif len(token) > 1 and out and out[-1] == "_":  # a subscript: δ_mk
+            out.append(f"{{{token}}}")
+        elif len(token) > 1:
+            out.append(rf"\operatorname{{{token}}}")
+        else:
+            out.append(_MATH.get(token, token))
+    tex = "$" + "".join(out) + "$"
+    if paren:
+        tex += " " + tex_text("(" + note)
+    if sep:
+        tex += " with " + identity_tex(tail)
+    return tex
+
+
+def tag_tex(step, report: Report, lp) -> str:
+    r"""A step's rule tag as LaTeX text: "chain rule, $\partial E/\partial t_z$ from (1)"."""
+    identity = identity_of(step)
+    parts = [tex_text(RULES[step.rule]) + (", " + identity_tex(identity) if identity else "")]
+    cited = [(t, report.number(t)) for t in step.cites if report.number(t) is not None]
+    if len(cited) == 1:
+        target, n = cited[0]
+        tex = (rf"\partial {lp.doprint(target.args[0])}/\partial {lp.doprint(target.args[1])}"
+               if isinstance(target, Partial) else lp.doprint(target))
+        parts.append(f"${tex}$ from ({n})")
+    elif cited:  # several error terms: their numbers say which
+        parts.append("from " + ", ".join(f"({n})" for _, n in cited))
+    return ", ".join(parts)
+
+
+def heading_text(report: Report, derivation, printer, number: int) -> str:
+    """``(n) ∂E/∂θ`` or ``(n) error term δ``, in the printer's spelling."""
+    target = printer.doprint(derivation.target)
+    return f"({number}) " + (target if derivation.param is not None
+                             else f"error term {target}")
 
 
 def _blocks(steps):
@@ -88,10 +156,9 @@ def render_text(report: Report) -> str:
             out += ["", "Fully expanded:"]
             out += [f"  {tp.doprint(a)} = {tp.doprint(m.expand(a))}" for a in m.outputs]
     out += ["", f"Loss (one example): {tp.doprint(m.loss_symbol)} = {tp.doprint(m.output_loss)}"]
-    for lemma in report.lemmas:
-        out += ["", f"Error term {tp.doprint(lemma.target)}:"] + _text_steps(lemma.steps, tp)
-    for derivation in report.derivations:
-        out += ["", f"{tp.doprint(derivation.target)}:"] + _text_steps(derivation.steps, tp)
+    for number, derivation in enumerate(report.sequence, start=1):
+        out += ["", heading_text(report, derivation, tp, number) + ":"]
+        out += _text_steps(derivation.steps, tp, report)
     out += ["", "Delta form (" + ("column convention, one example" if
                                   m.notation.convention == "column" else
                                   "row convention, a batch in rows") + "):"]
@@ -102,26 +169,27 @@ def render_text(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def _text_steps(steps, tp: TextPrinter) -> list[str]:
+def _text_steps(steps, tp: TextPrinter, report: Report) -> list[str]:
     lines = []
     for lhs, block in _blocks(steps):
         left = tp.doprint(lhs)
         for i, step in enumerate(block):
             prefix = f"  {left} = " if i == 0 else " " * (len(left) + 3) + "= "
-            rule = RULE_TITLES[step.rule] + (f": {step.detail}" if step.detail else "")
+            words = [w for w in (_rest_of_detail(step),) if w]
+            words += [f"{t} from ({n})" for t, n in citations(step, report, tp)]
+            rule = rule_words(step) + (f": {'; '.join(words)}" if words else "")
             lines.append(f"{prefix}{tp.doprint(step.rhs)}    [{rule}]")
     return lines
 
 
 # --- LaTeX and Markdown -------------------------------------------------------------------
-def _tex_steps(steps, lp: TexPrinter) -> list[str]:
+def _tex_steps(steps, lp: TexPrinter, report: Report) -> list[str]:
     rows = []
     for lhs, block in _blocks(steps):
         left = lp.doprint(lhs)
         for i, step in enumerate(block):
-            rule = RULE_TITLES[step.rule]
             rows.append(f"{left if i == 0 else ''} &= {lp.doprint(step.rhs)} "
-                        f"&& \\text{{{rule}}}")
+                        f"&& \\text{{{tag_tex(step, report, lp)}}}")
     return rows
 
 
@@ -136,10 +204,11 @@ def _tex_sections(report: Report) -> list[tuple[str, list[str]]]:
             sections.append(("Nested", [f"{lp.doprint(a)} &= {lp.doprint(e)}" for a, e in
                                         zip(m.outputs, m.network_function(), strict=True)]))
     sections.append(("Loss", [f"{lp.doprint(m.loss_symbol)} &= {lp.doprint(m.output_loss)}"]))
-    for lemma in report.lemmas:
-        sections.append((f"Error term ${lp.doprint(lemma.target)}$", _tex_steps(lemma.steps, lp)))
-    for derivation in report.derivations:
-        sections.append((f"${lp.doprint(derivation.target)}$", _tex_steps(derivation.steps, lp)))
+    for number, d in enumerate(report.sequence, start=1):
+        title = f"${lp.doprint(d.target)}$"
+        sections.append((f"({number}) " + (title if d.param is not None
+                                            else f"Error term {title}"),
+                         _tex_steps(d.steps, lp, report)))
     sections.append(("Delta form", [equation_latex(eq, m) for eq in report.equations]))
     return sections
 
@@ -190,6 +259,7 @@ def render_json(report: Report) -> str:
     entries = []
     for derivation in report.derivations:
         steps = [{"rule": s.rule, "detail": s.detail,
+                  "cites": [n for _, n in citations(s, report, tp)],
                   "latex": f"{lp.doprint(s.lhs)} = {lp.doprint(s.rhs)}",
                   "text": f"{tp.doprint(s.lhs)} = {tp.doprint(s.rhs)}"}
                  for s in derivation.steps]
@@ -201,6 +271,7 @@ def render_json(report: Report) -> str:
                    if m.canonical.get(s, "")[:1] in ("W", "b", "x", "y")
                    and s not in m.definitions}
         entries.append({
+            "number": report.number(derivation.target),
             "parameter": derivation.param.name,
             "canonical": m.canonical[derivation.param],
             "style": derivation.style,

@@ -2,15 +2,17 @@
 
 Contract: ``tex_text(s)`` returns LaTeX that typesets ``s`` literally in a paragraph: every
 TeX special character is escaped (so ``\\input``, ``\\write18`` or an unbalanced brace in a
-spec's description prints as those characters and does nothing), a few Unicode symbols are
-spelled in TeX, and any other character outside printable ASCII becomes ``?`` — pdflatex
-would stop at it. ``md_text(s)`` escapes Markdown's and HTML's specials and the ``$`` that
-starts KaTeX/MathJax maths, so a description cannot inject markup, maths or raw HTML.
-``code_tex(s)`` sets ASCII program text for ``\\texttt`` (typewriter fonts have the
-quotes and brackets TeX's text fonts lack).
+spec's description prints as those characters and does nothing), a power written ``^2`` is
+set as a superscript, a few Unicode symbols are spelled in TeX, and any other character
+outside printable ASCII becomes ``?`` — pdflatex would stop at it. ``md_text(s)`` escapes
+Markdown's and HTML's specials and the ``$`` that starts KaTeX/MathJax maths, so a
+description cannot inject markup, maths or raw HTML. ``code_tex(s)`` sets ASCII program text
+for ``\\texttt`` (typewriter fonts have the quotes and brackets TeX's text fonts lack).
 """
 
 from __future__ import annotations
+
+import re
 
 _TEX = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -27,8 +29,14 @@ _MD = set("\\`*_{}[]#|<>&$~")
 
 def tex_text(text: str) -> str:
     """``text`` as literal LaTeX paragraph text (see the module docstring)."""
+    parts = re.split(r"\^(\d+)", str(text))  # odd parts are the exponents of ^2, ^10
+    return "".join(rf"\textsuperscript{{{part}}}" if i % 2 else _escape(part)
+                   for i, part in enumerate(parts))
+
+
+def _escape(text: str) -> str:
     out = []
-    for char in str(text):
+    for char in text:
         if char in _TEX:
             out.append(_TEX[char])
         elif " " <= char <= "~":

@@ -26,14 +26,19 @@ from derive.symbolic import Partial
 from derive.verify import WORK_DIGITS
 
 FORMATS = ("text", "latex", "markdown", "json")
-TITLES = {**RULE_TITLES, "trigonometric": "trigonometric rule"}
+TITLES = RULE_TITLES
 CDOT = r" \cdot "
 LABELLED_EDGES = 24  # more edges than this and the TikZ picture drops its edge labels
 
 
 def numbers_last(expr: sp.Add) -> list[sp.Expr]:
-    """The terms of a sum in the order built, numbers moved last: b + 1, not 1 + b."""
-    return [a for a in expr.args if not a.is_number] + [a for a in expr.args if a.is_number]
+    """The terms of a sum in the order built, numbers moved last: b + 1, not 1 + b; but a
+    number first before a lone negative term: 1 − σ(u), not −σ(u) + 1."""
+    terms = [a for a in expr.args if not a.is_number]
+    numbers = [a for a in expr.args if a.is_number]
+    if len(terms) == 1 and numbers and terms[0].could_extract_minus_sign():
+        return numbers + terms
+    return terms + numbers
 
 
 class ExprText(StrPrinter):
@@ -161,12 +166,18 @@ def _joined(values: list[str], sep: str) -> str:
     return sep.join(f"({v})" if v.startswith("−") and i else v for i, v in enumerate(values))
 
 
+def _chain(*parts: str) -> str:
+    """``a = b = c`` with no value written twice in a row (not "a = 3 = 3")."""
+    kept = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
+    return " = ".join(kept)
+
+
 def _path_sum(report: ExpressionReport, g: Gradient, dot: str = "·") -> str:
     """'1·2 + 1·3 = 5': each path's edge derivatives at the point, multiplied, then summed."""
     terms = [_joined([_num(report.value(f)) for f in p.factors], dot) for p in g.paths]
     terms = [terms[0]] + [f"({t})" if t.startswith("−") else t for t in terms[1:]]
     more = f" + … ({g.n_paths - len(g.paths)} more paths)" if g.n_paths > len(g.paths) else ""
-    return " + ".join(terms) + more + f" = {_num(g.value)}"
+    return _chain(" + ".join(terms) + more, _num(g.value))
 
 
 def _mode_text(report: ExpressionReport, line: ModeLine, top: str, bottom: str,
@@ -187,7 +198,7 @@ def _mode_text(report: ExpressionReport, line: ModeLine, top: str, bottom: str,
             numbers = [_joined([_num(report.value(d)), _num(_tangent(report, line, o, bottom))],
                                "·") for d, o in line.terms]
         numbers = numbers[:1] + [f"({n})" if n.startswith("−") else n for n in numbers[1:]]
-        out += f" = {' + '.join(numbers)} = {_num(line.value)}"
+        out = _chain(out, " + ".join(numbers), _num(line.value))
     return out
 
 
@@ -207,8 +218,9 @@ def _mode_tex(report: ExpressionReport, line: ModeLine, top: str, bottom: str,
     out = f"{left} &= {' + '.join(symbolic)}"
     if report.values:
         text = _mode_text(report, line, top, bottom, ExprText(), reverse)
-        numbers = text.split(" = ", 2)[2]  # past "left = symbolic = "
-        out += f" = {numbers.replace('−', '-').replace('·', CDOT)}"
+        numbers = text.split(" = ", 2)[2:]  # past "left = symbolic = "
+        if numbers:
+            out += f" = {numbers[0].replace('−', '-').replace('·', CDOT)}"
     return out
 
 
@@ -274,12 +286,11 @@ def render_text(report: ExpressionReport) -> str:
                     "derivatives, then the sum):"]
         for p in g.paths:
             edges = "·".join(f"∂{b}/∂{a}" for a, b in zip(p.nodes, p.nodes[1:], strict=False))
-            text = f"    {' → '.join(map(str, p.nodes))}:  {edges} = "
-            text += _joined([tp._factor(f, True) for f in p.factors], "·")
+            chain = [edges, _joined([tp._factor(f, True) for f in p.factors], "·")]
             if report.values:
-                text += " = " + _joined([_num(report.value(f)) for f in p.factors], "·")
-                text += f" = {_num(report.value(sp.Mul(*p.factors)))}"
-            out.append(text)
+                chain += [_joined([_num(report.value(f)) for f in p.factors], "·"),
+                          _num(report.value(sp.Mul(*p.factors)))]
+            out.append(f"    {' → '.join(map(str, p.nodes))}:  {_chain(*chain)}")
         if report.values:
             out.append(f"    {lhs} = {_path_sum(report, g)}")
         out += ["", f"  Forward mode (∂n/∂{g.wrt} node by node, from {g.wrt} up):"]

@@ -21,6 +21,7 @@ import jinja2
 
 from derive.delta import Grad
 from derive.derivation import DEFAULT_MAX_PARAMS
+from derive.errors import SpecError
 from derive.network import Network
 from derive.render import sections as sec
 from derive.render.document import _verified
@@ -31,9 +32,13 @@ from derive.render.tikz import network_tikz
 from derive.render.worked import example_for, exercise_params, worked_example
 from derive.report import Report, build
 
-SHEETS = ("handout", "questions", "solutions")
+SHEETS = ("handout", "questions", "solutions", "answers")
+LEVELS = ("alternate", "results", "all")  # which derivation lines a question sheet leaves blank
+PARTS = ("derivations", "forward", "loss", "errors", "gradients", "update")  # what it asks
+NAMED_SCALARS = 12  # list the named scalars beside the matrices up to this many parameters
 ALL_PARAMS = 9  # derive every parameter up to this many; a per-layer subset above
 EXPANDED_LIMIT = 40  # write the fully expanded function out up to this many parameters
+EXPANDED_ROWS = 40  # … and up to this many lines, about a page
 EXERCISE_SEED = 1
 ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -79,37 +84,65 @@ def _table(net: Network) -> tuple[list[dict], int, int]:
     return rows, sum(r["params"] for r in rows), sum(r["macs"] for r in rows)
 
 
+def parse_blank(items: list[str] | None) -> tuple[str, tuple[str, ...]]:
+    """(level, parts) from ``--blank`` items: at most one of ``LEVELS`` (default
+    ``alternate``: every second line and the result) and any of ``PARTS`` (default all)."""
+    items = list(items or [])
+    unknown = [i for i in items if i not in LEVELS + PARTS]
+    if unknown:
+        raise SpecError(f"--blank does not know {', '.join(unknown)}; use levels "
+                        f"{', '.join(LEVELS)} and parts {', '.join(PARTS)}")
+    levels = [i for i in items if i in LEVELS]
+    if len(levels) > 1:
+        raise SpecError(f"--blank takes one level, not {' and '.join(levels)}")
+    parts = tuple(p for p in PARTS if p in items) or PARTS
+    return (levels[0] if levels else "alternate"), parts
+
+
 def context(net: Network, notation: str | None = None, wrt: list[str] | None = None,
             sheet: str = "handout", markdown: bool = False,
             implementation: dict[str, list[str]] | None = None,
-            comparison: dict | None = None, lessons: dict | None = None) -> dict:
+            comparison: dict | None = None, lessons: dict | None = None,
+            blank: list[str] | None = None, seed: int = EXERCISE_SEED) -> dict:
     """Everything the templates lay out, as strings, lists and numbers. ``implementation``
     maps delta-form equations (``Z1``, ``D2``, ``W2``, …) to the generated module's lines
     that compute them; the handout sets them side by side. ``comparison`` holds measured
     numbers of differentiation methods (see ``_compare_context``), ``lessons`` the training
     section's plots (see ``_lessons_context``); the handout (not the exercise sheets) gains a
-    section laying out each."""
+    section laying out each. ``blank`` chooses what an exercise sheet asks
+    (``parse_blank``); ``seed`` its parameters and example, one per variant."""
+    level, parts = parse_blank(blank)
     shown, full = reports(net, notation, wrt)
     m = shown.model
-    layout = sec.Layout(width=110.0 if markdown else 80.0, markdown=markdown)
+    layout = sec.Layout(width=110.0 if markdown else 77.0, markdown=markdown)
     text = md_text if markdown else tex_text
     if sheet == "handout":
         params, (x, y, row) = net.parameters(seed=0), example_for(net)
     else:
-        params, (x, y, row) = exercise_params(net, EXERCISE_SEED), example_for(net, EXERCISE_SEED)
+        params, (x, y, row) = exercise_params(net, seed), example_for(net, seed)
     rate = float(net.training.get("learning_rate", 0.1))
     work = worked_example(full, params, x, y, rate)
     table, total, macs = _table(net)
     blank = sheet == "questions"
     derivations = []
-    for kind, items in (("error term", shown.lemmas), ("gradient", shown.derivations)):
-        for d in items:
-            holes = sec.blanks(d) if sheet != "handout" else frozenset()
-            derivations.append({
-                "kind": kind, "target": sec.heading(m, d),
-                "rows": sec.derivation_rows(m, d, layout, holes if blank else frozenset(),
-                                            frozenset() if blank else holes)})
+    for number, d in enumerate(shown.sequence, start=1):
+        holes = sec.blanks(d, level) if sheet != "handout" else frozenset()
+        rows = sec.derivation_rows(m, d, layout, holes if blank else frozenset(),
+                                   frozenset() if blank else holes, shown)
+        if sheet == "answers":
+            rows = sec.derivation_rows(m, d, layout, report=shown, only_last=True)
+        derivations.append({
+            "kind": "error term" if d.param is None else "gradient", "number": number,
+            "target": sec.heading(m, d), "rows": rows})
+    if sheet != "handout" and "derivations" not in parts:
+        derivations = []
     scalar = bool(shown.derivations)
+    nested = sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
+                               layout) if scalar else []
+    expanded = sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout) \
+        if scalar and net.n_params <= EXPANDED_LIMIT else []
+    if len(expanded) > EXPANDED_ROWS:  # longer than a page: the sheet says so instead
+        expanded = []
     return {
         "sheet": sheet, "name": text(net.name), "description": text(net.description),
         "sizes": " \\(\\to\\) ".join(str(s) for s in net.sizes) if not markdown
@@ -121,10 +154,10 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "total": total, "macs": macs,
         "definitions": sec.equation_rows(m, list(m.definitions.items()), layout)
         if scalar else [],
-        "nested": sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
-                                    layout) if scalar else [],
-        "expanded": sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout)
-        if scalar and net.n_params <= EXPANDED_LIMIT else [],
+        "nested": nested,
+        "expanded": expanded if expanded != nested else [],
+        "expanded_same": bool(expanded) and expanded == nested,
+        "scalar_limit": DEFAULT_MAX_PARAMS,
         "loss": sec.equation_rows(m, [(m.loss_symbol, m.loss_expr)], layout),
         "loss_symbol": m.names["E"].latex, "loss_title": text(_loss_title(net)),
         "reduce_examples": net.loss.reduce_examples,
@@ -140,7 +173,55 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         if comparison and sheet == "handout" else None,
         "lessons": _lessons_context(lessons, markdown) if lessons and sheet == "handout"
         else None,
+        "mapping": sec.mapping_rows(m) if net.n_params <= EXPANDED_LIMIT else [],
+        "shapes": _shapes(m, markdown),
+        "questions": _questions(work, parts, m.names["E"].latex, sec.fmt(rate)),
+        "numbers": any(p in parts for p in PARTS[1:]),
     }
+
+
+def _shapes(model, markdown: bool) -> str:
+    """The matrix form's shapes, ``$X$: $n \\times 2$, …`` (n examples in the rows; in the
+    column convention one example, a column)."""
+    net, names = model.net, model.names
+    column = model.notation.convention == "column"
+    times = " × " if markdown else r" \times "
+
+    def shape(rows, cols) -> str:
+        if column:  # one example: vectors stand as columns
+            return f"${cols}{times}{1 if rows == 'n' else rows}$"
+        return f"${rows}{times}{cols}$"
+
+    items = [(names["X"].latex, shape("n", net.sizes[0]))]
+    for l, layer in enumerate(net.layers, start=1):
+        items.append((names[f"W{l}"].latex, shape(net.sizes[l - 1], layer.units)
+                      if not column else f"${layer.units}{times}{net.sizes[l - 1]}$"))
+        if layer.bias:
+            items.append((names[f"b{l}"].latex, shape(1, layer.units)))
+        for key in (f"Z{l}", f"A{l}", f"D{l}"):
+            items.append((names[key].latex, shape("n", layer.units)))
+    items.append((names["Y"].latex, shape("n", net.sizes[-1])))
+    seen: dict[str, str] = {}
+    for name, size in items:
+        seen.setdefault(name, size)
+    return ", ".join(f"${name}$: {size}" for name, size in seen.items())
+
+
+def _questions(work, parts: tuple[str, ...], loss: str, rate: str) -> list[str]:
+    """The numeric questions asked, in order; the template letters them (a), (b), …"""
+    if not work.by_hand:
+        return []
+    asked = {
+        "forward": "the forward pass: every intermediate of the network function, to three "
+                   "decimals, each from the rounded values before it;",
+        "loss": f"the loss ${loss}$ of this example;",
+        "errors": r"the error terms $\delta$;" if work.errors else "",
+        "gradients": rf"the gradient $\partial {loss} / \partial \theta$ for every parameter "
+                     r"$\theta$ (each weight and bias in turn);",
+        "update": r"the parameters after one gradient-descent step, "
+                  rf"$\theta - \eta\, \partial {loss}/\partial\theta$ with $\eta = {rate}$.",
+    }
+    return [asked[p] for p in parts if p in asked and asked[p]]
 
 
 def _sci(value: float, markdown: bool) -> str:
@@ -223,10 +304,12 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
     outputs = [f"a{last}[{j}]" for j in range(len(m.net.targets))]
     return {
         "by_hand": work.by_hand, "row": row,
-        "given": (sec.matrix_rows(m, work.params) + sec.vector_rows(m, inputs, work.x)
-                  + sec.vector_rows(m, targets, work.y)),
+        "given": (sec.matrix_rows(m, work.params)
+                  + (sec.scalar_rows(m, work.params) if m.net.n_params <= NAMED_SCALARS else [])
+                  + sec.vector_rows(m, inputs, work.x, "X")
+                  + sec.vector_rows(m, targets, work.y, "Y")),
         "forward": sec.forward_rows(m, work, layout) if work.by_hand else [],
-        "output": sec.vector_rows(m, outputs, work.output),
+        "output": sec.vector_rows(m, outputs, work.output, f"A{last}", rounded=True),
         "loss": sec.fmt(work.loss), "float64_loss": f"{work.float64_loss:.4f}",
         "errors": sec.error_rows(m, work),
         "gradients": sec.matrix_rows(m, work.gradients, "gradient"),
@@ -238,22 +321,33 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
 def render(net: Network, notation: str | None = None, wrt: list[str] | None = None,
            sheet: str = "handout", markdown: bool = False,
            implementation: dict[str, list[str]] | None = None,
-           comparison: dict | None = None, lessons: dict | None = None) -> str:
+           comparison: dict | None = None, lessons: dict | None = None,
+           blank: list[str] | None = None, seed: int = EXERCISE_SEED) -> str:
     """One sheet as LaTeX (or Markdown); see the module docstring."""
     if sheet not in SHEETS:
         raise ValueError(f"sheet must be one of {SHEETS}")
     template = ENV.get_template("handout.md.j2" if markdown else "handout.tex.j2")
     return template.render(**context(net, notation, wrt, sheet, markdown, implementation,
-                                     comparison, lessons))
+                                     comparison, lessons, blank, seed))
 
 
 def files(net: Network, notation: str | None = None, wrt: list[str] | None = None,
           exercises: bool = False, markdown: bool = False,
           implementation: dict[str, list[str]] | None = None,
-          comparison: dict | None = None, lessons: dict | None = None) -> dict[str, str]:
-    """File name → text of the handout (and, with ``exercises``, its two exercise sheets)."""
+          comparison: dict | None = None, lessons: dict | None = None,
+          blank: list[str] | None = None, variants: int = 0,
+          answers: bool = False) -> dict[str, str]:
+    """File name → text of the handout and, with ``exercises``, its question and solution
+    sheets (and with ``answers`` an answers-only key); with ``variants`` N, N seeded variants
+    of those (``NAME-questions-v1`` …, variant k on seed k), each with its own solutions."""
     suffix = ".md" if markdown else ".tex"
-    sheets = SHEETS if exercises else SHEETS[:1]
-    return {net.name + ("" if s == "handout" else f"-{s}") + suffix:
-            render(net, notation, wrt, s, markdown, implementation, comparison, lessons)
-            for s in sheets}
+    out = {net.name + suffix: render(net, notation, wrt, "handout", markdown, implementation,
+                                     comparison, lessons)}
+    sheets = ["questions", "solutions"] + (["answers"] if answers else [])
+    runs = [("", EXERCISE_SEED)] if exercises and not variants else []
+    runs += [(f"-v{k}", k) for k in range(1, variants + 1)]
+    for tail, seed in runs:
+        for sheet in sheets:
+            out[f"{net.name}-{sheet}{tail}{suffix}"] = render(
+                net, notation, wrt, sheet, markdown, implementation, None, None, blank, seed)
+    return out

@@ -19,8 +19,8 @@ def report_latex(report: Report) -> str:
     layout = sec.Layout(width=110.0, markdown=True)
     rows = sec.equation_rows(report.model, [(report.model.loss_symbol,
                                              report.model.loss_expr)], layout)
-    for d in [*report.lemmas, *report.derivations]:
-        rows += sec.derivation_rows(report.model, d, layout)
+    for d in report.sequence:
+        rows += sec.derivation_rows(report.model, d, layout, report=report)
     rows += sec.delta_rows(report, layout)
     return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
 

@@ -142,15 +142,15 @@ class _Printer:
                 return f"{A} ⊙ ({G} − ({G} ⊙ {A}) 1)"
             case d.SqDist(x, w):
                 X, W = self.p(x, True), self.p(w, True)
-                return rf"\sum_i ({X}_{{\cdot i}} - {W}_{{i \cdot}})^2" if tex else \
+                return rf"\sum_i ({{{X}}}_{{\cdot i}} - {{{W}}}_{{i \cdot}})^2" if tex else \
                     f"Σᵢ ({X}ᵢ − {W}ᵢ)²"
             case d.SqDistGradW(x, w, dd):
                 X, W, D = self.p(x, True), self.p(w, True), self.p(dd, True)
-                return rf"2\left({W} \odot \mathbf{{1}}^{{\top}}{D} - {X}^{{\top}}{D}\right)" \
+                return rf"2\left({W} \odot \mathbf{{1}}^{{\top}}{D} - {self.t(X)}{D}\right)" \
                     if tex else f"2({W} ⊙ 1ᵀ{D} − {X}ᵀ{D})"
             case d.SqDistBack(x, w, dd):
                 X, W, D = self.p(x, True), self.p(w, True), self.p(dd, True)
-                return rf"2\left({X} \odot {D}\mathbf{{1}} - {D}{W}^{{\top}}\right)" if tex \
+                return rf"2\left({X} \odot {D}\mathbf{{1}} - {D}{self.t(W)}\right)" if tex \
                     else f"2({X} ⊙ {D}1 − {D}{W}ᵀ)"
             case d.Grad(key):
                 e, p = self.name("E"), self.name(key)

@@ -235,6 +235,10 @@ class TexPrinter(LatexPrinter):
     def _print_Heaviside(self, expr, exp=None):
         return rf"H\left({self._print(expr.args[0])}\right)"
 
+    def _print_log(self, expr, exp=None):  # ln(…) with brackets a long line may break inside
+        text = rf"\ln\left({self._print(expr.args[0])}\right)"
+        return rf"\left({text}\right)^{{{exp}}}" if exp else text
+
     def _print_Add(self, expr, order=None):
         terms = sorted(expr.args, key=self.ordering.term_key)
         out = self._print(terms[0])

@@ -17,8 +17,10 @@ import sympy as sp
 
 from derive.derivation import Derivation
 from derive.render.breaking import BreakingTexPrinter, mark, rows, tex_width, unmark
-from derive.render.document import RULE_TITLES, _blocks
+from derive.render.document import _blocks, rule_words, tag_tex
+from derive.render.escape import tex_text
 from derive.render.matrix import equation_latex
+from derive.render.printers import TexPrinter
 from derive.render.worked import Worked
 from derive.report import Report
 from derive.symbolic import Model
@@ -42,8 +44,8 @@ class Layout:
     def colour(self) -> str:
         return "blue" if self.markdown else "solution"
 
-    def rule(self, name: str) -> str:
-        title = RULE_TITLES[name]
+    def rule(self, title: str) -> str:
+        """The rule column for a tag in LaTeX text (see ``document.tag_tex``)."""
         if self.markdown:
             return rf" &\quad \text{{({title})}}"
         return rf" && \text{{\small {title}}}"
@@ -70,20 +72,29 @@ def equation_rows(model: Model, pairs: list[tuple[sp.Expr, sp.Expr]], layout: La
 
 def derivation_rows(model: Model, derivation: Derivation, layout: Layout,
                     blank: frozenset[int] = frozenset(),
-                    highlight: frozenset[int] = frozenset()) -> list[str]:
-    """One derivation, one step per (possibly broken) row, each tagged with its rule."""
+                    highlight: frozenset[int] = frozenset(),
+                    report: Report | None = None, only_last: bool = False) -> list[str]:
+    """One derivation, one step per (possibly broken) row, each tagged with its rule and the
+    numbers of the earlier results it reuses (when ``report`` numbers them); with
+    ``only_last``, the result alone (an answers-only key)."""
+    if only_last:
+        last = derivation.steps[-1]
+        derivation = Derivation(last.lhs, [last], derivation.result, derivation.style,
+                                derivation.param)
     bp = BreakingTexPrinter(model, inline=layout.width / 3)
     blocks = _blocks(derivation.steps)
     lefts = [unmark(bp.doprint(lhs)) for lhs, _ in blocks]
-    rule_room = 0 if layout.markdown else max(tex_width(RULE_TITLES[s.rule]) * 0.85
-                                              for s in derivation.steps)
+    tp = TexPrinter(model)
+    tags = {id(s): tag_tex(s, report, tp) if report else tex_text(rule_words(s))
+            for s in derivation.steps}
+    rule_room = 0 if layout.markdown else max(_text_width(t) * 0.85 for t in tags.values())
     room = layout.width - max(tex_width(s) for s in lefts) - rule_room - 8
     out: list[str] = []
     index = 0
     for left, (_, steps) in zip(lefts, blocks, strict=True):
         for k, step in enumerate(steps):
             lhs = left if k == 0 else ""
-            tag = layout.rule(step.rule)
+            tag = layout.rule(tags[id(step)])
             if index in blank:
                 out.append(rf"{lhs} &= {layout.blank}{tag}")
             else:
@@ -93,6 +104,17 @@ def derivation_rows(model: Model, derivation: Derivation, layout: Layout,
                 out += body
             index += 1
     return out
+
+
+def _text_width(tag: str) -> float:
+    """Width of a rule tag (LaTeX text with inline maths) in ``tex_width`` units."""
+    plain, maths = "", ""
+    for i, part in enumerate(tag.split("$")):
+        if i % 2:
+            maths += part
+        else:
+            plain += part
+    return tex_width(maths) + len(plain.replace("--", "-").replace(r"\sigma", "s")) * 0.9
 
 
 def heading(model: Model, derivation: Derivation) -> str:
@@ -111,10 +133,50 @@ def _colour(row: str, colour: str) -> str:
     return rf"{head}{sep}\color{{{colour}}}{rest}"
 
 
-def blanks(derivation: Derivation) -> frozenset[int]:
-    """The steps a question sheet leaves blank: every second one, and the result."""
+def blanks(derivation: Derivation, level: str = "alternate") -> frozenset[int]:
+    """The steps a question sheet leaves blank: ``alternate``, every second one and the
+    result; ``results``, the result alone; ``all``, every line after the first."""
     n = len(derivation.steps)
+    if level == "results":
+        return frozenset({n - 1})
+    if level == "all":
+        return frozenset(range(1, n))
     return frozenset(i for i in range(1, n) if i % 2 == 1 or i == n - 1)
+
+
+def entry_tex(model: Model, key: str) -> str:
+    """A parameter's place in its matrix, in the notation's orientation: W^{(1)}_{21}."""
+    head, _, rest = key.partition("[")
+    index = [int(i) + 1 for i in rest.rstrip("]").split(",")]
+    if model.notation.convention == "column":
+        index.reverse()
+    name = model.names[head].latex
+    base = rf"\left({name}\right)" if "_" in name else name
+    sep = "," if max(index) > 9 else ""
+    return f"{base}_{{{sep.join(str(i) for i in index)}}}"
+
+
+def mapping_rows(model: Model) -> list[str]:
+    """Which matrix entry each named scalar is (w_{x1} = W^{(1)}_{11}), four to a row."""
+    def plain(tex: str) -> str:
+        for token in (r"\left", r"\right", "{", "}", " "):
+            tex = tex.replace(token, "")
+        return tex
+
+    parts = [f"{model.name(p).latex} = {entry_tex(model, model.canonical[p])}"
+             for p in model.params
+             if plain(model.name(p).latex) != plain(entry_tex(model, model.canonical[p]))]
+    return ["&" + ", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
+
+
+def scalar_rows(model: Model, params: dict[str, np.ndarray]) -> list[str]:
+    """The parameters by their scalar names (w_{x1} = 0.089, …), four to a row."""
+    parts = []
+    for p in model.params:
+        head, _, rest = model.canonical[p].partition("[")
+        index = tuple(int(i) for i in rest.rstrip("]").split(","))
+        parts.append(f"{model.name(p).latex} = {fmt(params[head][index])}")
+    return ["&" + ", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
 
 
 def delta_rows(report: Report, layout: Layout) -> list[str]:
@@ -162,12 +224,17 @@ def matrix_rows(model: Model, arrays: dict[str, np.ndarray], kind: str = "value"
     return out
 
 
-def vector_rows(model: Model, keys: list[str], values: np.ndarray) -> list[str]:
-    """``x_1 = 0.3, x_2 = 1`` (data as given, 4 to a row), or a summary when many."""
+def vector_rows(model: Model, keys: list[str], values: np.ndarray, vector: str,
+                rounded: bool = False) -> list[str]:
+    """``x_1 = 0.3, x_2 = 1`` (data as given, or to three decimals when ``rounded``), 4 to a
+    row; when many, one summary row headed by the ``vector``'s name (``X``, ``Y``, an output
+    matrix): a sample is one row of it."""
+    show = fmt if rounded else (lambda v: f"{v:g}")
     if len(keys) > 12:
-        return [rf"&\bigl[{len(keys)}\text{{ values from }}{fmt(values.min())}"
-                rf"\text{{ to }}{fmt(values.max())}\bigr]"]
-    parts = [rf"{model.names[k].latex} = {v:g}" for k, v in zip(keys, values, strict=True)]
+        name = model.names[vector].latex
+        return [rf"{name} &= \bigl[{len(keys)}\text{{ values from }}{show(values.min())}"
+                rf"\text{{ to }}{show(values.max())}\bigr]"]
+    parts = [rf"{model.names[k].latex} = {show(v)}" for k, v in zip(keys, values, strict=True)]
     lines = [", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
     return ["&" + line for line in lines]
 

@@ -18,23 +18,23 @@ from derive.losses import LossSpec, fuses, get_loss
 from derive.symbolic import Model
 
 WHY = {
-    "sigmoid": "$e^{-u}$ overflows float64 for $u < -709$; the rewritten form exponentiates "
-               "only numbers $\\le 0$. The generated NumPy module computes the same output as "
-               "$(1 + \\tanh(u/2))/2$, one call that saturates instead of overflowing; losses "
-               "keep the form above, in which $\\ln\\sigma(u) = -\\operatorname{logaddexp}"
-               "(0, -u)$ stays exact where $\\sigma(u)$ itself rounds to 0.",
+    "sigmoid": "$e^{-u}$ overflows float64 for $u < -709$, while $\\tanh$ saturates at "
+               "$\\pm 1$ and never overflows; the two forms are equal for every $u$.",
     "softplus": "$e^{u}$ overflows float64 for $u > 709$, while "
                 "$\\operatorname{logaddexp}(0, u) = \\max(0, u) + \\ln(1 + e^{-|u|})$ never does.",
     "softmax": "$e^{z_j}$ overflows for $z_j > 709$; subtracting "
                "$\\operatorname{logsumexp}(z)$ first leaves only exponents $\\le 0$.",
-    "binary_cross_entropy": "the factor $\\sigma'(z) = a(1 - a)$ cancels the loss's "
-                            "$1/(a(1 - a))$, so no vanishing $\\sigma'$ is multiplied by an "
-                            "exploding $1/a$; and $\\ln a$ would be $\\ln 0 = -\\infty$ once "
-                            "$\\sigma(z)$ rounds to 0 or 1.",
+    "binary_cross_entropy": "the factor $a(1 - a)$ of the output's derivative cancels the "
+                            "loss's $1/(a(1 - a))$, so no vanishing derivative is multiplied by "
+                            "an exploding $1/a$; and $\\ln a$ would be $\\ln 0 = -\\infty$ "
+                            "once $a$ rounds to 0 or 1.",
     "categorical_cross_entropy": "the softmax Jacobian cancels the loss's $1/a_j$ (the targets "
                                  "sum to 1), and $\\ln a_j$ would be $-\\infty$ once $a_j$ "
                                  "underflows.",
 }
+# The form the generated NumPy module computes, where it differs from the registry's stable
+# form: one note per form the emitted code uses.
+EMITTED = {"sigmoid": r"\bigl(1 + \tanh(u/2)\bigr)/2"}
 
 
 class _Tex(LatexPrinter):
@@ -66,8 +66,8 @@ def stable_notes(model: Model) -> list[str]:
                    if k <= 3 else r"\sum_j y_j\,(\operatorname{logsumexp}(z) - z_j)")
         notes.append(f"{out.title.capitalize()} output with {loss.title}: the output error "
                      f"term simplifies to $\\delta = a - y$, which chainrule uses directly, "
-                     f"and the loss is evaluated from the pre-activations as ${written}$ "
-                     f"(shown for $c = 1$). Why: {WHY.get(loss.name, '')}")
+                     f"and the loss is evaluated from the pre-activations as ${written}$. "
+                     f"Why: {WHY.get(loss.name, '')}")
     u = sp.Symbol("u")
     seen = []
     for layer in net.layers:
@@ -81,6 +81,7 @@ def stable_notes(model: Model) -> list[str]:
                          rf"$e^{{z_j}} / \sum_k e^{{z_k}}$. Why: {WHY['softmax']}")
         elif act.stable(u) != act.define(u):
             fn = model.notation.function(act).latex
-            notes.append(f"${fn}(u) = {_tex(act.define(u))}$ is evaluated as "
-                         f"${_tex(act.stable(u))}$. Why: {WHY.get(act.name, '')}")
+            form = EMITTED.get(act.name) or _tex(act.stable(u))
+            notes.append(f"${fn}(u) = {_tex(act.define(u))}$ is computed as "
+                         f"${form}$. Why: {WHY.get(act.name, '')}")
     return notes

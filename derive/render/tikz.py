@@ -94,9 +94,14 @@ def _edges(model: Model, l: int, wide: list[bool], labelled: bool) -> list[str]:
     for i in range(sizes[l - 1]):
         for j in range(sizes[l]):
             if labelled:
-                # Labels of every other source sit near the destinations: each group then
-                # lies where its own fan is spread out, away from where edges cross.
-                pos = 0.25 if i % 2 == 0 else 0.72
+                # Every edge's label at its own distance along the edges: one source's fan
+                # spread from near the source to near the destinations, the sources' fans
+                # interleaved, so no two labels share a place where edges cross or meet.
+                # (Two destinations: every other source's labels near the destinations.)
+                n_src, n_dst = sizes[l - 1], sizes[l]
+                slots = max(1, n_src * n_dst - 1)
+                pos = (0.25 if i % 2 == 0 else 0.72) if n_dst <= 2 else \
+                    0.2 + 0.6 * (j * n_src + i) / slots
                 w = model.names[f"W{l}[{i},{j}]"].latex
                 lines.append(rf"\draw[->] (n{l - 1}_{i}) -- node[weight, pos={pos}] {{${w}$}} "
                              rf"(n{l}_{j});")

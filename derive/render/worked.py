@@ -5,7 +5,9 @@ named intermediate of the network function, the loss, every error term and every
 then one gradient-descent step θ − η ∂E/∂θ. On the scalar route (``report`` has derivations
 of every parameter) each value is computed from the *derived formulas* at the values shown
 before it, rounded to ``DIGITS`` decimals as a student with a calculator would — so the NOT
-gate's C = 0.834² = 0.696, as the course prints it. Where there are no scalar derivations
+gate's C = 0.834² = 0.696, as the course prints it — and a result whose derivation reuses an
+earlier one (∂E/∂w_x1 = ∂E/∂t_1 · x) from that result as printed: every printed value follows
+from printed values. Where there are no scalar derivations
 (a network too wide for them), the values come from ``derive.numeric.evaluate`` in float64.
 ``float64_loss`` is always the unrounded loss, for comparison. ``example_for`` picks the
 example deterministically: the last row of the spec's data, or a seeded one.
@@ -50,6 +52,11 @@ def rounded(value: float, digits: int = DIGITS) -> float:
     return float(round(float(value), digits)) + 0.0
 
 
+def as_printed(values) -> np.ndarray:
+    """Data values as the sheet prints them (``{:g}``, six significant digits)."""
+    return np.array([float(f"{float(v):g}") for v in np.ravel(values)])
+
+
 def example_for(net: Network, seed: int | None = None) -> tuple[np.ndarray, np.ndarray, int | None]:
     """(x, y, data row) of the example to work: the last data row, or row ``seed`` picks.
 
@@ -70,6 +77,7 @@ def worked_example(report: Report, params: dict[str, np.ndarray], x: np.ndarray,
     """The numbers of one example (see the module docstring)."""
     net = report.model.net
     params = {k: np.vectorize(rounded)(np.asarray(v, dtype=float)) for k, v in params.items()}
+    x, y = as_printed(x), as_printed(y)
     exact = evaluate(net, params, [list(x)], [list(y)])
     if len(report.derivations) == len(report.model.params):
         work = _by_hand(report, params, x, y, rate)
@@ -107,9 +115,21 @@ def _by_hand(report: Report, params: dict[str, np.ndarray], x, y, rate: float) -
         values[lemma.target] = sp.Float(v)
         errors.append((lemma.target, v))
     gradients = {k: np.zeros_like(v) for k, v in params.items()}
-    for derivation in report.derivations:
+    printed: dict[sp.Expr, sp.Float] = {}
+    for derivation in report.sequence:
+        if derivation.param is None:
+            continue
         head, index = _entry(m.canonical[derivation.param])
-        gradients[head][index] = value(derivation.result)
+        cited = [c for c in derivation.steps[0].cites if c in printed]
+        if cited and derivation.style == "path":
+            # a result that reuses an earlier one is computed, as its derivation says, from
+            # that result as printed: ∂E/∂w_x1 = ∂E/∂t_1 · x with ∂E/∂t_1 to three decimals
+            expr = derivation.steps[-2].rhs.xreplace({c: printed[c] for c in cited})
+            v = value(expr)
+        else:
+            v = value(derivation.result)
+        printed[derivation.target] = sp.Float(v)
+        gradients[head][index] = v
     updated = {k: np.vectorize(rounded)(params[k] - rate * gradients[k]) for k in params}
     output = np.array([float(values[a]) for a in m.outputs])
     return Worked(np.asarray(x, float), np.asarray(y, float), params, forward, loss, loss,
