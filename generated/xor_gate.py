@@ -88,7 +88,7 @@ def forward(params: dict, X: np.ndarray) -> np.ndarray:
 def loss(params: dict, X: np.ndarray, Y: np.ndarray) -> float:
     """E over the rows of (X, Y): a float (complex for complex params: the complex-step check)."""
     X, Y = _checked(params, X, Y)
-    return (_error(*_forward(params, X)[-2:], Y)).item()
+    return _error(*_forward(params, X)[-2:], Y).item()
 
 
 def gradients(params: dict, X: np.ndarray, Y: np.ndarray) -> dict:
