@@ -4,9 +4,11 @@ Contract: ``network_code(net)`` returns a ``NetworkCode``: for each layer the st
 computes its output into ``a{l}`` and (hidden layers) the activation derivative that scales
 ``delta{l}``; the statements computing the output delta ``delta{L}`` = scale · ∂E/∂z_L, the
 ``reduce_examples`` mean's 1/n and the scalar ``scale`` (1 for the gradient, −ε when training
-steps) folded into one final multiply; and the expression of the total loss. Every
-expression comes from an ``ACTIVATIONS``/``LOSSES`` entry, differentiated and simplified by
-SymPy, vectorised over the outputs and rewritten for float safety before printing; the loss
+steps) folded into one final multiply; and the expression of the total loss. The output
+delta is the first backward statement of ``codegen.lower.lower(net)``, its element-wise parts
+(∂E/∂a, f′) the registry forms ``codegen.print_arrays`` gives every printer; nothing here
+differentiates. The activations and the loss terms are ``ACTIVATIONS``/``LOSSES`` entries,
+vectorised over the outputs and rewritten for float safety before printing; the loss
 terms are also printed as statements building them in ``delta{L}`` (whose sum is the
 loss; for terms r², r, summed as r · r) when they fill an (n, K) array; nothing
 here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
+from codegen.lower import Named, lower
+from codegen.print_arrays import ArrayPrinter
 from codegen.sympy_code import (
     NumpyPrinter,
     RowLogSumExp,
@@ -30,6 +34,7 @@ from codegen.sympy_code import (
     stabilize,
     vectorize,
 )
+from derive import delta as d
 from derive.activations import get_activation
 from derive.losses import fuses, get_loss
 from derive.network import Network
@@ -107,35 +112,45 @@ def _named_lse(expr: sp.Expr, net: Network, l: int) -> sp.Expr:
     return expr if lse is None else expr.xreplace({RowLogSumExp(_arrays(l)[0]): sp.Symbol(lse)})
 
 
-def _output_delta(net: Network, outs, ys, zs, comps) -> tuple[sp.Expr, str, sp.Expr | None]:
-    """δ_L = ∂E/∂z_L of one example, vectorised; the rule that gives it; and, for softmax
-    with a loss it does not fuse with, q = a ⊙ ∂E/∂a, which δ_L then names ``q{L}``."""
-    loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
-    example = loss.example(outs, ys, net.loss)
-    fused = fuses(loss.name, act.name)
-    if act.elementwise:
-        delta0 = cancel_outputs(sp.diff(example, outs[0]) * act.derivative(zs[0], outs[0]), outs)
-        rule = f"∂E/∂a ⊙ {act.name}'(z)"
-    else:
-        # Softmax: δ_0 = Σ_k g_k ∂a_k/∂z_0 = a_0 g_0 − a_0 Σ_k a_k g_k, with g = ∂E/∂a.
-        q = [cancel_outputs(ak * sp.diff(example, ak), outs) for ak in outs]
+def _symbolic(node, printer: ArrayPrinter) -> sp.Expr:
+    """An element-wise tree of the lowering as a vectorised SymPy expression (a per-example
+    mean's 1/n left out: ``network_code`` folds it into the final multiply)."""
+    match node:
+        case d.Mat() | Named():
+            return sp.Symbol(printer.code(node))
+        case d.Had(a, b):
+            return _symbolic(a, printer) * _symbolic(b, printer)
+        case d.Sub(a, b):
+            return _symbolic(a, printer) - _symbolic(b, printer)
+        case d.Plus(a, b):
+            return _symbolic(a, printer) + _symbolic(b, printer)
+        case d.Scale(factor, x, _):
+            return sp.nsimplify(factor) * _symbolic(x, printer)
+        case d.Ident() | d.DLoss():
+            return printer.symbolic(node)
+    raise TypeError(f"no element-wise form for {node!r}")
+
+
+def _output_delta(net: Network) -> tuple[sp.Expr, str, sp.Expr | None]:
+    """δ_L = ∂E/∂z_L, the lowering's first backward statement, vectorised; the rule it
+    follows; and, for a softmax with a loss it does not fuse with, q = a ⊙ ∂E/∂a, which δ_L
+    then names ``q{L}``."""
+    printer, last = ArrayPrinter(net), len(net.layers)
+    node = lower(net).backward[0].rhs
+    factor = 1
+    if isinstance(node, d.Scale):
+        factor, node = sp.nsimplify(node.factor), node.x
+    A = sp.Symbol(f"a{last}")
+    if isinstance(node, d.SoftmaxJvp):
+        named = sp.Symbol(f"q{last}")
         rule = "q − a ⊙ Σ_k q_k with q = a ⊙ ∂E/∂a (softmax Jacobian-vector product)"
-        if not fused:
-            named = sp.Symbol(f"q{len(net.layers)}")
-            delta = named - comps[0][outs[0]] * Rowsum(named)
-            return delta, rule, vectorize(q[0], comps)
-        delta0 = q[0] - outs[0] * sp.Add(*q)
-    delta = vectorize(delta0, comps)
-    if fused:
-        # The targets of each example sum to 1 (one-hot or a distribution): Σ_k c y_k = c.
-        y = comps[0][ys[0]]
-        delta = sp.expand(delta).replace(
-            lambda e: isinstance(e, Rowsum) and (e.args[0] / y).is_number,
-            lambda e: e.args[0] / y,
-        )
-        delta = sp.factor(delta)
+        return factor * (named - A * Rowsum(named)), rule, printer.softmax_q(node.a, node.g)
+    loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
+    if fuses(loss.name, act.name):
         rule = f"{loss.name} fused with {act.name}: the derivatives cancel to a − y"
-    return delta, rule, None
+    else:
+        rule = f"∂E/∂a ⊙ {act.name}'(z)"
+    return factor * cancel_outputs(_symbolic(node, printer), [A]), rule, None
 
 
 def _total_loss(net: Network, outs, ys, zs, comps) -> sp.Expr:
@@ -184,7 +199,7 @@ def network_code(net: Network) -> NetworkCode:
     comps = [
         {ak: a, yk: sp.Symbol("Y"), zk: z} for ak, yk, zk in zip(outs, ys, zs, strict=True)
     ]
-    delta, rule, q = _output_delta(net, outs, ys, zs, comps)
+    delta, rule, q = _output_delta(net)
     # The constant factor of δ_L, the mean's 1/n and the caller's scale are one multiply
     # at the end: δ_L ← (c · scale / n) δ_L, so that training folds −ε into it for free.
     whole = stabilize(sp.factor_terms(delta))

@@ -127,7 +127,7 @@ class ArrayPrinter:
         text, prec = self._p(node)
         return f"({text})" if prec < level else text
 
-    def _symbolic(self, node) -> sp.Expr:
+    def symbolic(self, node) -> sp.Expr:
         """An ``Ident`` or ``DLoss`` node as the registry's element-wise SymPy expression."""
         if isinstance(node, d.Ident):
             act = get_activation(node.activation)
@@ -139,7 +139,7 @@ class ArrayPrinter:
     def softmax_q(self, a, g) -> sp.Expr:
         """q = A ⊙ G of a softmax's Jacobian-vector product, element-wise, cancelled."""
         A = sp.Symbol(self.code(a))
-        return cancel_outputs(A * self._symbolic(g), [A])
+        return cancel_outputs(A * self.symbolic(g), [A])
 
     def _sym_text(self, expr: sp.Expr) -> tuple[str, int]:
         text = self.elementwise(expr)
@@ -166,7 +166,7 @@ class ArrayPrinter:
                 if isinstance(a, d.DLoss) and isinstance(b, d.Ident):
                     # ∂E/∂a ⊙ f'(z) as one element-wise expression, with any division by
                     # the output cancelled (an output that underflows to 0 must not divide).
-                    joined = self._symbolic(a) * self._symbolic(b)
+                    joined = self.symbolic(a) * self.symbolic(b)
                     return self._sym_text(cancel_outputs(joined, [sp.Symbol(self.code(a.a))]))
                 return f"{self._wrap(a, ATOM)} * {self._wrap(b, ATOM)}", MUL
             case d.Plus(a, b):
@@ -187,7 +187,7 @@ class ArrayPrinter:
                     return self._p(x)
                 return f"{name}({self.code(x)})", ATOM
             case d.Ident() | d.DLoss():
-                return self._sym_text(self._symbolic(node))
+                return self._sym_text(self.symbolic(node))
             case d.SoftmaxJvp(a, Named(q, True)):
                 return f"{q} - {self._wrap(a, ATOM)} * {q}.sum(axis=1, keepdims=True)", ADD
             case d.SoftmaxJvp(a, g):

@@ -59,7 +59,10 @@ def generated_module(net: Network, spec: str | None = None) -> types.ModuleType:
 
 
 def train_defaults(module: types.ModuleType) -> dict[str, object]:
-    """The keyword defaults of ``module.train`` (the spec's training settings)."""
+    """The keyword defaults of ``module.train`` (the spec's training settings): its
+    ``SETTINGS`` table, or its keyword-only parameters' defaults."""
+    if isinstance(getattr(module, "SETTINGS", None), dict):
+        return dict(module.SETTINGS)
     return {name: p.default for name, p in inspect.signature(module.train).parameters.items()
             if p.kind is p.KEYWORD_ONLY}
 
