@@ -7,8 +7,8 @@ LaTeX, Unicode text) and never changes the mathematics. Canonical keys are ``x[i
 keys (``X``, ``Y``, ``W{l}``, ``b{l}``, ``Z{l}``, ``A{l}``, ``D{l}``) name the delta form's
 quantities. ``convention`` is ``row`` (z = a W + b, batch rows) or ``column`` (z = W a + b);
 ``examples_in_columns`` makes a column notation's delta form hold m examples in columns
-(Z = W A + b) instead of one. ``layout`` says both in words; ``weight_order`` says which way a
-weight's two indices run (the handout's notation line shows it).
+(Z = W A + b) instead of one. ``layout`` says both in words. Which way a weight's two indices
+run follows from ``weight``; the handout's notation line says it on one weight.
 ``names_net_input`` says the notation names the bias-free sum (Rostock's i_1) and writes the
 activation's argument as ``i_1 + t_1`` instead of naming z. ``table(network)`` raises
 ``SpecError`` when a notation would give two symbols one identifier.
@@ -66,8 +66,6 @@ class Notation:
     names_net_input = False
     loss = Name("E", "E", "E")
     functions: dict[str, Name] = {}
-    weight_order = ("w⁽ˡ⁾ᵢⱼ connects input i to unit j (Keras' kernel order); Nielsen's book "
-                    "writes w_jk, unit j from input k")
 
     @property
     def layout(self) -> str:
@@ -213,7 +211,6 @@ class Coursera(Notation):
     title = "coursera (a⁽⁰⁾, w⁽¹⁾, b⁽¹⁾, z⁽¹⁾, a⁽¹⁾, σ, C_k)"
     convention = "column"
     loss = Name("C_k", "C_k", "C_k")
-    weight_order = "w⁽ˡ⁾ⱼₖ connects input k to unit j (row j of W⁽ˡ⁾)"
 
     def input(self, net, i, name):
         if len(net.inputs) == 1:
@@ -244,7 +241,6 @@ class Ng(Notation):
     convention = "column"
     examples_in_columns = True
     loss = Name("J", "J", "J")
-    weight_order = "w^[l]_ji connects input i to unit j (row j of W^[l])"
 
     def input(self, net, i, name):
         if len(net.inputs) == 1:

@@ -1,8 +1,11 @@
 """The deeplearning.ai notation: W^[l], b^[l], Z^[l], A^[l], dZ^[l], m examples in columns."""
 
+import pytest
+
 from codegen.latex import compile_pdf
 from derive import derive_report, load_spec
-from derive.notation import NOTATIONS
+from derive.network import Dense, Network
+from derive.render.handout import render
 
 
 def test_ng_delta_form_reads_as_the_course_writes_it(run):
@@ -30,7 +33,15 @@ def test_ng_scalar_names_and_latex_compile(tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
-def test_every_notation_says_which_way_its_weights_run():
-    assert "input i to unit j (Keras' kernel order)" in NOTATIONS["default"].weight_order
-    assert "Nielsen" in NOTATIONS["default"].weight_order
-    assert all(n.weight_order for n in NOTATIONS.values())
+@pytest.mark.parametrize("notation, said", [
+    ("default", "$w^{(1)}_{12}$ runs from input $x_{1}$ to unit 2 of the first layer"),
+    ("rostock", "$w_{x_{1},2}$ runs from input $x_{1}$ to unit 2 of the first layer"),
+    ("coursera", "$w^{(1)}_{21}$ runs from input $a^{(0)}_{1}$ to unit 2 of the first layer"),
+    ("ibm", "$(W_{1})_{12}$ runs from input $x_{1}$ to unit 2 of the first layer"),
+    ("ng", "$w^{[1]}_{21}$ runs from input $x_{1}$ to unit 2 of the first layer"),
+])
+def test_every_handout_says_which_way_its_weights_run(notation, said):
+    net = Network(inputs=2, layers=[Dense(2, "sigmoid"), Dense(1, "sigmoid")],
+                  notation=notation)
+    line = next(t for t in render(net, markdown=True).splitlines() if "parameters ·" in t)
+    assert line.endswith(said)

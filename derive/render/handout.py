@@ -175,9 +175,21 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         else None,
         "mapping": sec.mapping_rows(m) if net.n_params <= EXPANDED_LIMIT else [],
         "shapes": _shapes(m, markdown),
+        "weight_order": _weight_order(m),
         "questions": _questions(work, parts, m.names["E"].latex, sec.fmt(rate)),
         "numbers": any(p in parts for p in PARTS[1:]),
     }
+
+
+def _weight_order(model) -> str:
+    """Which way a weight's indices run in this notation, said on one weight:
+    "$w_{x1}$ runs from input $x$ to unit 1 of the first layer" (Keras' order in the default
+    notation; Nielsen's book writes it the other way round)."""
+    net = model.net
+    j = net.layers[0].units - 1
+    weight = model.names[f"W1[0,{j}]"].latex
+    source = model.names["x[0]"].latex
+    return f"${weight}$ runs from input ${source}$ to unit {j + 1} of the first layer"
 
 
 def _shapes(model, markdown: bool) -> str:
