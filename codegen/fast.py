@@ -106,7 +106,6 @@ def context(net: Network, spec: str) -> dict[str, object]:
     model = Model(net)
     return {
         **base,
-        "standardize_note": True,
         "forward_doc": [docstring_text(w) for line in forward_doc for w in _wrap(line)] + _wrap(
             f"E = {'(1/n) ' if mean else ''}Σ_rows Σ_cols {code.loss}"),
         "backward_doc": [docstring_text(line) for line in backward_doc],

@@ -48,7 +48,6 @@ class Activation:
     elementwise: bool = True
     trainable: bool = True
     output_layer_only: bool = False
-    output_range: tuple[float, float] = (-float("inf"), float("inf"))
     note: str = ""
     code: Callable[..., object] | None = None
     code_why: str = ""
@@ -110,7 +109,6 @@ ACTIVATIONS: dict[str, Activation] = {
             stable=lambda u: sp.exp(-logaddexp(0, -u)),
             in_terms_of_output=True,
             identity_name="σ' = σ(1 − σ)",
-            output_range=(0.0, 1.0),
             # One transcendental call, no overflow or underflow for any u (the logaddexp form
             # needs two and underflows for u < −745); its relative precision is lost below
             # u ≈ −37, which is why losses take the log of ``stable``, never of this.
@@ -128,7 +126,6 @@ ACTIVATIONS: dict[str, Activation] = {
             stable=sp.tanh,
             in_terms_of_output=True,
             identity_name="tanh' = 1 − tanh²",
-            output_range=(-1.0, 1.0),
         ),
         Activation(
             name="relu",
@@ -141,7 +138,6 @@ ACTIVATIONS: dict[str, Activation] = {
             stable=lambda u: sp.Max(0, u),
             in_terms_of_output=False,
             identity_name="relu'(u) = H(u), with relu'(0) := 0",
-            output_range=(0.0, float("inf")),
             note="relu is not differentiable at 0; chainrule takes relu'(0) = 0, as Keras and "
             "PyTorch do.",
         ),
@@ -156,7 +152,6 @@ ACTIVATIONS: dict[str, Activation] = {
             code_why="as logaddexp(0, z): the e^z of ln(1 + e^z) overflows above z ≈ 709",
             in_terms_of_output=False,
             identity_name="softplus' = σ",
-            output_range=(0.0, float("inf")),
         ),
         Activation(
             name="gaussian",
@@ -168,7 +163,6 @@ ACTIVATIONS: dict[str, Activation] = {
             stable=lambda u: sp.exp(-(u**2)),
             in_terms_of_output=False,
             identity_name="gauss'(u) = −2u·gauss(u)",
-            output_range=(0.0, 1.0),
         ),
         Activation(
             name="threshold",
@@ -181,7 +175,6 @@ ACTIVATIONS: dict[str, Activation] = {
             in_terms_of_output=True,
             identity_name="θ' = 0 (wherever it exists)",
             trainable=False,
-            output_range=(0.0, 1.0),
             note="the threshold's derivative is 0 wherever it exists (and undefined at 0), so "
             "gradient descent cannot train it.",
         ),
@@ -197,7 +190,6 @@ ACTIVATIONS: dict[str, Activation] = {
             identity_name="∂a_m/∂z_k = a_m(δ_mk − a_k)",
             elementwise=False,
             output_layer_only=True,
-            output_range=(0.0, 1.0),
         ),
     ]
 }

@@ -105,7 +105,7 @@ def heading_text(report: Report, derivation, printer, number: int) -> str:
                              else f"error term {target}")
 
 
-def _blocks(steps):
+def step_blocks(steps):
     """Consecutive steps with the same left side, as (lhs, [steps])."""
     blocks: list[tuple[sp.Expr, list]] = []
     for step in steps:
@@ -125,7 +125,8 @@ def _nested_size(m) -> int:
     return max(size[a] for a in m.outputs)
 
 
-def _verified(report: Report) -> str:
+def verified_line(report: Report) -> str:
+    """The closing line on verification: what every result was checked against, the gap."""
     if not report.checks:
         return ""
     exact = ", and sympy.diff of the expanded loss symbolically" if all(
@@ -163,13 +164,13 @@ def render_text(report: Report) -> str:
     out += [f"  {equation_text(eq, m)}" for eq in report.equations]
     out += [f"Note: {n}" for n in report.notes]
     if report.checks:
-        out += ["", _verified(report)]
+        out += ["", verified_line(report)]
     return "\n".join(out) + "\n"
 
 
 def _text_steps(steps, tp: TextPrinter, report: Report) -> list[str]:
     lines = []
-    for lhs, block in _blocks(steps):
+    for lhs, block in step_blocks(steps):
         left = tp.doprint(lhs)
         for i, step in enumerate(block):
             prefix = f"  {left} = " if i == 0 else " " * (len(left) + 3) + "= "
@@ -183,7 +184,7 @@ def _text_steps(steps, tp: TextPrinter, report: Report) -> list[str]:
 # --- LaTeX and Markdown -------------------------------------------------------------------
 def _tex_steps(steps, lp: TexPrinter, report: Report) -> list[str]:
     rows = []
-    for lhs, block in _blocks(steps):
+    for lhs, block in step_blocks(steps):
         left = lp.doprint(lhs)
         for i, step in enumerate(block):
             rows.append(f"{left if i == 0 else ''} &= {lp.doprint(step.rhs)} "
@@ -219,7 +220,7 @@ def render_latex(report: Report) -> str:
                 "\\end{align*}"]
     out += [f"Note: {tex_text(n)}\n" for n in report.notes]
     if report.checks:
-        out.append(_verified(report))
+        out.append(verified_line(report))
     return "\n".join(out) + "\n"
 
 
@@ -235,7 +236,7 @@ def render_markdown(report: Report) -> str:
                 "\\end{aligned}", "$$"]
     out += [f"\n*Note:* {n}" for n in report.notes]
     if report.checks:
-        out += ["", _verified(report)]
+        out += ["", verified_line(report)]
     return "\n".join(out) + "\n"
 
 

@@ -24,7 +24,7 @@ from derive.derivation import DEFAULT_MAX_PARAMS
 from derive.errors import SpecError
 from derive.network import Network
 from derive.render import sections as sec
-from derive.render.document import _verified
+from derive.render.document import verified_line
 from derive.render.escape import code_tex, md_text, tex_text
 from derive.render.matrix import equation_latex
 from derive.render.stability import stable_notes
@@ -167,7 +167,7 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "code_scale": any("scale" in line for lines in (implementation or {}).values()
                           for line in lines),
         "stable": stable_notes(m), "notes": [text(n) for n in shown.notes],
-        "verified": text(_verified(shown)),
+        "verified": text(verified_line(shown)),
         "work": _work_context(full, work, layout, row), "rate": sec.fmt(rate),
         "compare": _compare_context(comparison, markdown)
         if comparison and sheet == "handout" else None,

@@ -15,11 +15,11 @@ from __future__ import annotations
 from derive.network import Network
 from derive.render import sections as sec
 from derive.render.document import (
-    _verified,
     render_json,
     render_latex,
     render_markdown,
     render_text,
+    verified_line,
 )
 from derive.report import Report, build
 
@@ -39,7 +39,7 @@ def report_latex(report: Report) -> str:
         rows += sec.derivation_rows(m, d, layout, report=report)
     rows += sec.delta_rows(report, layout)
     if report.checks:
-        rows.append("&\\text{" + _verified(report).replace("−", "-") + "}")
+        rows.append("&\\text{" + verified_line(report).replace("−", "-") + "}")
     return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
 
 

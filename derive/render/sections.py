@@ -3,7 +3,7 @@
 Contract: every function returns LaTeX math rows (``lhs &= rhs``, joined by the template)
 already broken to fit ``Layout.width`` units (see ``derive.render.breaking``), for LaTeX's
 ``align*`` or KaTeX's ``aligned`` (``Layout.markdown``: rule column written ``&\\quad``).
-Derivation rows reuse ``document._blocks`` and ``RULE_TITLES``; a step listed in ``blank`` is
+Derivation rows reuse ``document.step_blocks`` and ``RULE_TITLES``; a step listed in ``blank`` is
 printed as an answer line (``\\blank``, defined by the templates) and a step in ``highlight``
 in the ``solution`` colour. Nothing here reads files or builds prose beyond short labels.
 """
@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive.derivation import Derivation
 from derive.render.breaking import BreakingTexPrinter, mark, rows, tex_width, unmark
-from derive.render.document import _blocks, rule_words, tag_tex
+from derive.render.document import rule_words, step_blocks, tag_tex
 from derive.render.escape import tex_text
 from derive.render.matrix import equation_latex
 from derive.render.printers import TexPrinter
@@ -82,7 +82,7 @@ def derivation_rows(model: Model, derivation: Derivation, layout: Layout,
         derivation = Derivation(last.lhs, [last], derivation.result, derivation.style,
                                 derivation.param)
     bp = BreakingTexPrinter(model, inline=layout.width / 3)
-    blocks = _blocks(derivation.steps)
+    blocks = step_blocks(derivation.steps)
     lefts = [unmark(bp.doprint(lhs)) for lhs, _ in blocks]
     tp = TexPrinter(model)
     tags = {id(s): tag_tex(s, report, tp) if report else tex_text(rule_words(s))

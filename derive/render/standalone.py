@@ -10,7 +10,7 @@ text is a pure function of the report.
 from __future__ import annotations
 
 from derive.render import sections as sec
-from derive.render.document import _verified
+from derive.render.document import verified_line
 from derive.render.escape import tex_text
 from derive.report import Report
 
@@ -49,6 +49,6 @@ def render_standalone(report: Report) -> str:
     out += _block("Delta form", sec.delta_rows(report, layout))
     out += [f"Note: {tex_text(n)}\n" for n in report.notes]
     if report.checks:
-        out.append(tex_text(_verified(report)))
+        out.append(tex_text(verified_line(report)))
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
