@@ -180,7 +180,19 @@ class Deriver:
         factors: list[sp.Expr] = []
         written = self.expand_dependent(arg, param)
         note = self._written_out(arg, param).removeprefix("; ")
-        pending: sp.Expr | None = Partial(written, param)
+        steps += self._unroll(lhs, Partial(written, param), param, factors, (cited,), note)
+        kept = [f for f in factors if f != 1]
+        last = pivot.steps[-1].rhs
+        shown = list(last.args) if isinstance(last, OrderedProduct) else [last]
+        steps.append(Step(lhs, product(*shown, *kept), "substitution", cites=(cited,)))
+        return Derivation(lhs, steps, sp.Mul(pivot.result, *kept), "path", param)
+
+    def _unroll(self, lhs: sp.Expr, pending: sp.Expr | None, param: sp.Symbol,
+                factors: list[sp.Expr], lead: tuple = (), note: str = "") -> list[Step]:
+        """Evaluate the pending derivative one rule a step (an activation identity or a sum
+        rule), each step ``lhs = lead · factors · pending``; ``factors`` gathers what each step
+        gives, and ``note`` goes with the first sum-rule step."""
+        steps = []
         while pending is not None:
             u = pending.args[0]
             if isinstance(u, sp.Function) and not isinstance(u, Partial):
@@ -191,12 +203,8 @@ class Deriver:
                 detail = "; ".join(d for d in (note, detail) if d)
                 note = ""
             factors += new
-            steps.append(Step(lhs, product(cited, *factors, pending), rule, detail))
-        kept = [f for f in factors if f != 1]
-        last = pivot.steps[-1].rhs
-        shown = list(last.args) if isinstance(last, OrderedProduct) else [last]
-        steps.append(Step(lhs, product(*shown, *kept), "substitution", cites=(cited,)))
-        return Derivation(lhs, steps, sp.Mul(pivot.result, *kept), "path", param)
+            steps.append(Step(lhs, product(*lead, *factors, pending), rule, detail))
+        return steps
 
     def identity_name(self, act) -> str:
         """The activation's derivative identity spelled with the notation's function name."""
@@ -283,15 +291,7 @@ class Deriver:
         new, pending, detail = self._identity_step(m.definitions[out], param)
         factors += new
         steps.append(Step(lhs_a, product(*factors, pending), "activation identity", detail))
-        while pending is not None:
-            u = pending.args[0]
-            if isinstance(u, sp.Function) and not isinstance(u, Partial):
-                new, pending, detail = self._identity_step(u, param)
-                rule = "activation identity"
-            else:
-                new, pending, rule, detail = self._sum_step(u, param)
-            factors += new
-            steps.append(Step(lhs_a, product(*factors, pending), rule, detail))
+        steps += self._unroll(lhs_a, pending, param, factors)
         kept = [f for f in factors if f != 1] or [sp.Integer(1)]
         final = [*loss_factors, *kept]
         steps.append(Step(lhs_E, product(*final), "substitution",
