@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from derive.errors import SpecError
+from derive.errors import entry
 
 Expr = sp.Expr
 
@@ -197,8 +197,4 @@ ACTIVATIONS: dict[str, Activation] = {
 
 def get_activation(name: str) -> Activation:
     """The registry entry for ``name``; a ``SpecError`` naming the known ones otherwise."""
-    try:
-        return ACTIVATIONS[name]
-    except (KeyError, TypeError):
-        known = ", ".join(ACTIVATIONS)
-        raise SpecError(f"unknown activation {name!r}; use one of: {known}") from None
+    return entry(ACTIVATIONS, name, "activation")

@@ -19,3 +19,12 @@ class LimitError(ChainruleError):
 
 class VerificationError(ChainruleError):
     """A derived result the independent check (``derive.verify``) refutes; never printed."""
+
+
+def entry(table: dict, key: object, what: str):
+    """``table[key]``, or a ``SpecError`` naming ``what`` was asked for and the known keys:
+    how every registry (activations, losses, notations) answers an unknown name."""
+    try:
+        return table[key]
+    except (KeyError, TypeError):
+        raise SpecError(f"unknown {what} {key!r}; use one of: {', '.join(table)}") from None

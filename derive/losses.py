@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from derive.errors import SpecError
+from derive.errors import SpecError, entry
 
 Expr = sp.Expr
 REDUCTIONS = ("sum", "mean")
@@ -179,8 +179,4 @@ def fuses(kind: str, activation: str) -> bool:
 
 def get_loss(kind: str) -> Loss:
     """The registry entry for ``kind``; a ``SpecError`` naming the known ones otherwise."""
-    try:
-        return LOSSES[kind]
-    except (KeyError, TypeError):
-        known = ", ".join(LOSSES)
-        raise SpecError(f"unknown loss {kind!r}; use one of: {known}") from None
+    return entry(LOSSES, kind, "loss")

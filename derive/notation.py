@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.errors import SpecError
+from derive.errors import SpecError, entry
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -331,7 +331,4 @@ NOTATIONS: dict[str, Notation] = {n.key: n for n in (Notation(), Rostock(), Cour
 
 def get_notation(key: str) -> Notation:
     """The notation called ``key``; a ``SpecError`` listing the known ones otherwise."""
-    try:
-        return NOTATIONS[key]
-    except (KeyError, TypeError):
-        raise SpecError(f"unknown notation {key!r}; use one of: {', '.join(NOTATIONS)}") from None
+    return entry(NOTATIONS, key, "notation")

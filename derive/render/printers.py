@@ -71,6 +71,12 @@ class _Ordering:
         return numbers + params + rest
 
 
+def partial_parts(printer, expr: Partial, wrap: str) -> tuple[str, str]:
+    """The two sides of ∂u/∂v as ``printer`` prints them, a sum or product put in ``wrap``."""
+    return tuple(wrap.format(text) if isinstance(side, sp.Add | sp.Mul) else text
+                 for side, text in ((s, printer._print(s)) for s in expr.args))
+
+
 class TextPrinter(StrPrinter):
     """Unicode text for a terminal: ∂E/∂t_1 = 2(N_xy − z)·N_xy(1 − N_xy)·…"""
 
@@ -84,12 +90,7 @@ class TextPrinter(StrPrinter):
         return name.text if name else expr.name
 
     def _print_Partial(self, expr):
-        u, v = expr.args
-        top, bottom = self._print(u), self._print(v)
-        if isinstance(u, sp.Add | sp.Mul):
-            top = f"({top})"
-        if isinstance(v, sp.Add | sp.Mul):
-            bottom = f"({bottom})"
+        top, bottom = partial_parts(self, expr, "({})")
         return f"∂{top}/∂{bottom}"
 
     def _print_log(self, expr):  # the natural logarithm, written as the courses write it
@@ -217,12 +218,7 @@ class TexPrinter(LatexPrinter):
         return name.latex if name else super()._print_Symbol(expr)
 
     def _print_Partial(self, expr, exp=None):
-        u, v = expr.args
-        top, bottom = self._print(u), self._print(v)
-        if isinstance(u, sp.Add | sp.Mul):
-            top = rf"\left({top}\right)"
-        if isinstance(v, sp.Add | sp.Mul):
-            bottom = rf"\left({bottom}\right)"
+        top, bottom = partial_parts(self, expr, r"\left({}\right)")
         return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
 
     def _print_Function(self, expr, exp=None):
