@@ -35,7 +35,7 @@ tex:
 
 test: $(VENV)/.installed tex
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist worksteal
 
 clean:
 	rm -rf $(VENV)
