@@ -178,3 +178,17 @@ def test_committed_handouts_are_fresh(name):
         assert committed.exists(), f"{file} missing; run python -m codegen.regenerate"
         assert committed.read_bytes() == text.encode("utf-8"), f"{file} is stale; regenerate"
         assert Path(committed.with_suffix(".pdf")).exists()
+
+
+def test_a_deep_networks_nested_form_is_left_out_with_a_reason():
+    from derive.network import Dense, Network
+    from derive.render.document import NESTED_LIMIT, nested_size
+
+    deep = Network(inputs=3, layers=[Dense(3, "sigmoid")] * 8)
+    shallow = Network(inputs=3, layers=[Dense(3, "sigmoid")] * 2)
+    assert nested_size(build(deep, delta_only=True).model) > NESTED_LIMIT
+    for markdown in (False, True):
+        assert f"has over {NESTED_LIMIT} symbols per output" in render(deep, markdown=markdown)
+        text = render(shallow, markdown=markdown)
+        assert "Nested, the intermediates put back in" in text
+        assert "symbols per output" not in text

@@ -116,7 +116,7 @@ def step_blocks(steps):
     return blocks
 
 
-def _nested_size(m) -> int:
+def nested_size(m) -> int:
     """Symbols in the largest output's nested form, counted over the one-level definitions
     (the nested form itself grows like width^depth, and so does printing it)."""
     size: dict[sp.Symbol, int] = {}
@@ -147,7 +147,7 @@ def render_text(report: Report) -> str:
     if report.derivations:
         out += ["", "Network function (one definition per unit):"]
         out += [f"  {tp.doprint(s)} = {tp.doprint(e)}" for s, e in m.definitions.items()]
-        if _nested_size(m) <= NESTED_LIMIT:
+        if nested_size(m) <= NESTED_LIMIT:
             out += ["", "Nested:"]
             out += [f"  {tp.doprint(a)} = {tp.doprint(e)}"
                     for a, e in zip(m.outputs, m.network_function(), strict=True)]
@@ -199,7 +199,7 @@ def _tex_sections(report: Report) -> list[tuple[str, list[str]]]:
     if report.derivations:
         sections.append(("Network function", [f"{lp.doprint(s)} &= {lp.doprint(e)}"
                                               for s, e in m.definitions.items()]))
-        if _nested_size(m) <= NESTED_LIMIT:
+        if nested_size(m) <= NESTED_LIMIT:
             sections.append(("Nested", [f"{lp.doprint(a)} &= {lp.doprint(e)}" for a, e in
                                         zip(m.outputs, m.network_function(), strict=True)]))
     sections.append(("Loss", [f"{lp.doprint(m.loss_symbol)} &= {lp.doprint(m.output_loss)}"]))

@@ -24,7 +24,7 @@ from derive.derivation import DEFAULT_MAX_PARAMS
 from derive.errors import SpecError
 from derive.network import Network
 from derive.render import sections as sec
-from derive.render.document import verified_line
+from derive.render.document import NESTED_LIMIT, nested_size, verified_line
 from derive.render.escape import code_tex, md_text, tex_text
 from derive.render.matrix import equation_latex
 from derive.render.stability import stable_notes
@@ -137,8 +137,9 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
     if sheet != "handout" and "derivations" not in parts:
         derivations = []
     scalar = bool(shown.derivations)
+    nested_fits = scalar and nested_size(m) <= NESTED_LIMIT
     nested = sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
-                               layout) if scalar else []
+                               layout) if nested_fits else []
     expanded = sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout) \
         if scalar and net.n_params <= EXPANDED_LIMIT else []
     if len(expanded) > EXPANDED_ROWS:  # longer than a page: the sheet says so instead
@@ -155,6 +156,7 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         "definitions": sec.equation_rows(m, list(m.definitions.items()), layout)
         if scalar else [],
         "nested": nested,
+        "nested_limit": NESTED_LIMIT if scalar and not nested_fits else 0,
         "expanded": expanded if expanded != nested else [],
         "expanded_same": bool(expanded) and expanded == nested,
         "scalar_limit": DEFAULT_MAX_PARAMS,
