@@ -138,9 +138,8 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         derivations = []
     scalar = bool(shown.derivations)
     nested_fits = scalar and nested_size(m) <= NESTED_LIMIT
-    nested = sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
-                               layout) if nested_fits else []
-    expanded = sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout) \
+    nested = sec.function_rows(m, "nested", layout) if nested_fits else []
+    expanded = sec.function_rows(m, "expanded", layout) \
         if scalar and net.n_params <= EXPANDED_LIMIT else []
     if len(expanded) > EXPANDED_ROWS:  # longer than a page: the sheet says so instead
         expanded = []
