@@ -192,3 +192,21 @@ def test_a_deep_networks_nested_form_is_left_out_with_a_reason():
         text = render(shallow, markdown=markdown)
         assert "Nested, the intermediates put back in" in text
         assert "symbols per output" not in text
+
+
+@pytest.mark.parametrize("name", sorted(examples()))
+def test_numbered_targets_pair_with_the_outputs_of_their_number(name):
+    """A target y_k (or d_k) sits beside output unit k in the loss: both counted from 1."""
+    net = load(name)
+    for k, target in enumerate(net.targets, start=1):
+        number = re.search(r"(\d+)$", target)
+        assert number is None or int(number.group(1)) == k, (name, target, k)
+
+
+def test_digits_targets_and_outputs_share_their_index(run):
+    text = render(load("digits"))
+    assert r"-y_{1} \cdot \ln\left(a^{(2)}_{1}\right)" in text
+    assert r"y_{10} \cdot \ln\left(a^{(2)}_{10}\right)" in text
+    assert "d_{0}" not in text
+    status, out, _ = run("derive", "digits", "--delta")
+    assert status == 0 and "− y₁₀·ln(a⁽²⁾₁₀)" in out  # two-digit indices subscripted in text
