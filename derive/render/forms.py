@@ -3,12 +3,12 @@
 Contract: ``function_pairs(model, form)`` returns ``(outputs, where)``, lists of (lhs, rhs)
 pairs, for ``form`` ``"nested"`` (intermediates inlined, activations kept as functions) or
 ``"expanded"`` (every activation written out). For an output layer with a row-wise activation
-(softmax) whose inlined outputs would not fit one line (``INLINE`` units of
-``breaking.tex_width``), each output is written as a fraction over the layer's
-pre-activations, a_k = e^{z_k}/(e^{z_1} + … + e^{z_K}), and ``where`` gives each
-pre-activation in ``form`` once, instead of once per exponential (K + 1 times each). Otherwise
-``outputs`` holds the outputs in ``form`` and ``where`` is empty. Every renderer (text, LaTeX,
-Markdown, handout) prints these pairs, so all say the same.
+(softmax) whose pre-activations hold an earlier layer's units (or whose inlined outputs would
+not fit one line, ``INLINE`` units of ``breaking.tex_width``), each output is written as a
+fraction over the layer's pre-activations, a_k = e^{z_k}/(e^{z_1} + … + e^{z_K}), and
+``where`` gives each pre-activation in ``form`` once, instead of once per exponential (K + 1
+times each). Otherwise ``outputs`` holds the outputs in ``form`` and ``where`` is empty. Every
+renderer (text, LaTeX, Markdown, handout) prints these pairs, so all say the same.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def function_pairs(model: Model, form: str) -> tuple[Pairs, Pairs]:
     layers = model.net.layers
     if get_activation(layers[-1].activation).elementwise:
         return whole, []
+    where = [(z, _written(model, form, z)) for z in model.z[len(layers)]]
     printer = TexPrinter(model)
-    if max(tex_width(printer.doprint(e)) for _, e in whole) <= INLINE:
+    if not any(e.atoms(sp.Function) for _, e in where) and \
+            max(tex_width(printer.doprint(e)) for _, e in whole) <= INLINE:
         return whole, []
-    zs = model.z[len(layers)]
-    return ([(a, model.definitions[a]) for a in model.outputs],
-            [(z, _written(model, form, z)) for z in zs])
+    return [(a, model.definitions[a]) for a in model.outputs], where
