@@ -60,18 +60,20 @@ class _Width:
         self.i += 1
         if c == "{":
             return self.run("}")
-        if c in "^_":
-            return 0.7 * self.group()
+        if c in "^_":  # script size is 8/11 of the text, script-script 6/11
+            return 0.75 * self.group()
         if c in (BREAK, " ", "&", "}"):
             return 0.0
-        if c in (OPEN, CLOSE, "(", ")", "[", "]", "|"):
+        if c in (OPEN, CLOSE):  # may be set as \bigl( … \Biggl(, wider than (
+            return 0.95
+        if c in ("(", ")", "[", "]", "|"):
             return 0.8
         if c in "+-=<>":
             return 2.2
         if c in ",.;'":
             return 0.5
         if c != "\\":
-            return 1.0
+            return 1.35 if c.isupper() else 1.0  # W, A, Z are about 3/4 em wide
         m = re.match(r"[A-Za-z]+|.", self.s[self.i:])
         name = m.group(0) if m else ""
         self.i += len(name)
