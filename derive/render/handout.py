@@ -27,6 +27,7 @@ from derive.render import sections as sec
 from derive.render.document import NESTED_LIMIT, nested_size, verified_line
 from derive.render.escape import code_tex, md_text, tex_text
 from derive.render.matrix import equation_latex
+from derive.render.paths import drawable, path_tikz
 from derive.render.stability import stable_notes
 from derive.render.tikz import network_tikz
 from derive.render.worked import example_for, exercise_params, worked_example
@@ -124,6 +125,7 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
     work = worked_example(full, params, x, y, rate)
     table, total, macs = _table(net)
     blank = sheet == "questions"
+    paths = not markdown and sheet != "answers" and drawable(m)
     derivations = []
     for number, d in enumerate(shown.sequence, start=1):
         holes = sec.blanks(d, level) if sheet != "handout" else frozenset()
@@ -133,7 +135,8 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
             rows = sec.derivation_rows(m, d, layout, report=shown, only_last=True)
         derivations.append({
             "kind": "error term" if d.param is None else "gradient", "number": number,
-            "target": sec.heading(m, d), "rows": rows})
+            "target": sec.heading(m, d), "rows": rows,
+            "paths": path_tikz(m, d) if paths else ""})
     if sheet != "handout" and "derivations" not in parts:
         derivations = []
     scalar = bool(shown.derivations)
