@@ -70,8 +70,11 @@ def test_softmax_network_function_is_a_fraction_in_every_format():
     fraction = r"\frac{e^{z^{(2)}_{1}}}{e^{z^{(2)}_{1}} + e^{z^{(2)}_{2}}}"
     handout = render(load("iris_4_3_2"))
     function = handout.split("Nested, the intermediates")[1].split("The loss")[0]
-    assert fraction in function and "^{-1}" not in function and "\\exp" not in function
-    assert function.count(r"\text{where}") == 2  # nested and fully expanded
+    nested, expanded = function.split("Fully expanded")
+    assert fraction in nested and "^{-1}" not in nested and "\\exp" not in function
+    outputs = [row for row in function.splitlines() if row.startswith("a^{(2)}")]
+    assert len(outputs) == 4 and all(r" &= \frac{e^{z^{(2)}_{" in row for row in outputs)
+    assert function.count(r"\text{where}") == 2 and fraction in expanded
     for text in (render_latex(report), render_markdown(report)):
         nested = text.split("Nested")[1].split("Loss")[0]
         assert fraction in nested and r"\text{where}" in nested and "^{-1}" not in nested
