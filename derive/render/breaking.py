@@ -83,9 +83,10 @@ class _Width:
             top, bottom = self.group(), self.group()
             return max(top, bottom) * (0.8 if name == "tfrac" else 1.0) + 0.6
         if name in _GROUP_COMMANDS:
-            return self.group() * (0.9 if name.startswith("text") else 1.0)
-        if name == "sqrt":
-            return self.group() + 1.2
+            scale = {"mathbf": 1.15, "boldsymbol": 1.15}.get(name, 1.0)  # bold is wider
+            return self.group() * (0.9 if name.startswith("text") else scale)
+        if name == "sqrt":  # the radical sign is about 0.8 em
+            return self.group() + 1.6
         if name in ("hspace", "rule", "label", "tag"):
             self.group()
             return 8.0 if name == "hspace" else 0.0
