@@ -2,12 +2,13 @@
 
 Contract: ``BreakingTexPrinter(model, inline)`` prints like ``TexPrinter`` but writes every
 construct that TeX cannot break — a pending derivative of a long expression, e^{long}, a long
-denominator — in a breakable form (∂/∂v (…), exp(…), (…)⁻¹), and marks where a line may break
-(before +, −, ·, ⊙ outside any TeX group) and which brackets may span lines. ``rows`` lays a
-marked right side out in align rows of at most the given width (in ``tex_width`` units, about
-one math letter each); a bracket that ends up split over lines gets a fixed size (\\bigl …
-\\Biggl, larger outside), one on a single line keeps \\left … \\right. ``tex_width`` is an
-estimate, checked by the handout tests against pdflatex's overfull-box warnings.
+denominator or numerator — in a breakable form (∂/∂v (…), exp(…), (…)⁻¹, 1/d · (…)), and
+marks where a line may break (before +, −, ·, ⊙ outside any TeX group) and which brackets may
+span lines. ``rows`` lays a marked right side out in align rows of at most the given width (in
+``tex_width`` units, about one math letter each); a bracket that ends up split over lines gets
+a fixed size (\\bigl … \\Biggl, larger outside), one on a single line keeps \\left …
+\\right. ``tex_width`` is an estimate, checked by the handout tests against pdflatex's
+overfull-box warnings.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ class BreakingTexPrinter(TexPrinter):
             if self._long(bottom):
                 inverse = rf"\left({bottom}\right)^{{-1}}"
                 return inverse if numer == 1 else rf"{self._print(numer)} \cdot {inverse}"
+            top = self._print(numer)
+            if self._long(top):  # a long numerator over a short denominator: 1/d · (…)
+                top = rf"\left({top}\right)" if isinstance(numer, sp.Add) else top
+                return rf"\frac{{1}}{{{bottom}}} \cdot {top}"
         return super()._print_Mul(expr)
 
 
