@@ -15,11 +15,12 @@ paths is exactly the highlighted edges: ``reached(model, derivation)`` returns t
 from __future__ import annotations
 
 from derive.derivation import Derivation
+from derive.render.tikz import label_cm
 from derive.symbolic import Model
 
 MAX_WEIGHTS, MAX_UNITS = 12, 4
 PATH = "red!75!black"
-_X, _Y = 1.9, 0.8  # column and row distance (cm)
+_X, _Y, _UNIT = 1.9, 0.8, 0.65  # least column and row distance, a unit's diameter (cm)
 
 Edge = tuple[tuple[int, int], tuple[int, int]]  # ((layer, unit), (layer, unit)); loss: (L+1, 0)
 
@@ -66,8 +67,16 @@ def path_tikz(model: Model, derivation: Derivation) -> str:
     last = len(sizes) - 1
     units, edges = reached(model, derivation)
     l0, j0, i0 = _start(model, derivation)
+    labels = [names[f"x[{j}]" if l == 0 else f"a{l}[{j}]"].latex
+              for l, n in enumerate(sizes) for j in range(n)]
+    # a unit grows round a long name ((a_2)_1): rows and columns part as far as it needs
+    size = max(_UNIT, *(label_cm(f"${t}$", "scriptsize") + 0.12 for t in labels))
+    dy = max(_Y, size + 0.15)
+    own = label_cm(f"${model.name(derivation.param).latex}$", "scriptsize") \
+        if derivation.param is not None else 0.0
+    dx = max(_X, size + 2.2 * own + 0.3)
     out = [r"\begin{tikzpicture}[>=Stealth, x=1cm, y=1cm, font=\scriptsize,",
-           r"  u/.style={circle, draw=black!45, minimum size=6.5mm, inner sep=0pt, "
+           r"  u/.style={circle, draw=black!45, minimum size=6.5mm, inner sep=0.5pt, "
            r"fill=white},",
            rf"  on/.style={{draw={PATH}, very thick}},",
            r"  e/.style={->, black!30},",
@@ -83,11 +92,11 @@ def path_tikz(model: Model, derivation: Derivation) -> str:
                 bias = model.name(derivation.param).latex
                 side = "above" if j <= (n - 1) / 2 else "below"
                 label = rf", label={{[text={PATH}, inner sep=1pt]{side}:${bias}$}}"
-            out.append(rf"\node[{style}{label}] (p{l}_{j}) at ({l * _X:.2f},"
-                       rf"{((n - 1) / 2 - j) * _Y:.2f}) {{${names[key].latex}$}};")
+            out.append(rf"\node[{style}{label}] (p{l}_{j}) at ({l * dx:.2f},"
+                       rf"{((n - 1) / 2 - j) * dy:.2f}) {{${names[key].latex}$}};")
     loss = names["E"].latex
     out.append(rf"\node[draw=black!45, rounded corners, minimum size=6mm"
-               rf"{', on' if edges else ''}] (p{last + 1}_0) at ({(last + 1) * _X:.2f},0) "
+               rf"{', on' if edges else ''}] (p{last + 1}_0) at ({(last + 1) * dx:.2f},0) "
                rf"{{${loss}$}};")
     drawn = [((l - 1, a), (l, b)) for l in range(1, last + 1)
              for a in range(sizes[l - 1]) for b in range(sizes[l])]

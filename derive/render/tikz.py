@@ -27,7 +27,7 @@ _CM = 0.5 / 28.45  # one tex_width unit (about half an em) in cm, per pt of font
 _SIZES = {"small": 10.0, "footnotesize": 9.0, "scriptsize": 8.0}  # pt, in an 11pt document
 
 
-def _cm(tex: str, size: str) -> float:
+def label_cm(tex: str, size: str) -> float:
     """Estimated width in cm of one line of ``tex`` (text with inline maths) at ``size``."""
     plain = tex.replace("$", "").replace(r"\ldots", "...")
     return 1.1 * tex_width(plain) * _CM * _SIZES[size]
@@ -97,7 +97,7 @@ def _column_text(model: Model, l: int, wide: bool) -> list[tuple[str, ...]]:
 
 def _diameter(texts: list[tuple[str, ...]]) -> float:
     """The largest unit of a column of units: a 9.5 mm circle, or larger round a long name."""
-    return max(_UNIT, *(_cm(t[0], "small") + 0.15 for t in texts))
+    return max(_UNIT, *(label_cm(t[0], "small") + 0.15 for t in texts))
 
 
 def _step(model: Model, wide: list[bool], labelled: bool, texts: list) -> float:
@@ -109,24 +109,24 @@ def _step(model: Model, wide: list[bool], labelled: bool, texts: list) -> float:
 
     def column(l: int) -> float:
         if wide[l]:
-            return max(_BOX, *(_cm(t, "small") + 0.3 for t in texts[l][0]))
+            return max(_BOX, *(label_cm(t, "small") + 0.3 for t in texts[l][0]))
         width = _diameter(texts[l])
         if labelled and l > 0 and model.net.layers[l - 1].bias:
-            width = max(width, max(_cm(f"${model.names[f'b{l}[{j}]'].latex}$", "scriptsize")
+            width = max(width, max(label_cm(f"${model.names[f'b{l}[{j}]'].latex}$", "scriptsize")
                                    for j in range(sizes[l])))
         return width
 
     def caption(l: int) -> float:
-        return max(_cm(line, "footnotesize") for line in _caption(model, l).split(r"\\"))
+        return max(label_cm(line, "footnotesize") for line in _caption(model, l).split(r"\\"))
 
     for l in range(1, n):
         edge = 0.5
         if labelled:  # a label at pos p of an edge clears both units: p·length ≥ half its width
-            label = max(_cm(f"${model.names[f'W{l}[{i},{j}]'].latex}$", "scriptsize")
+            label = max(label_cm(f"${model.names[f'W{l}[{i},{j}]'].latex}$", "scriptsize")
                         for i in range(sizes[l - 1]) for j in range(sizes[l]))
             edge = (label / 2 + 0.1) / _closest(sizes[l])
         elif wide[l - 1] and wide[l]:
-            edge = 0.3 + _cm(f"${model.names[f'W{l}'].latex}$: ${sizes[l - 1]} \\times "
+            edge = 0.3 + label_cm(f"${model.names[f'W{l}'].latex}$: ${sizes[l - 1]} \\times "
                              f"{sizes[l]}$", "scriptsize")
         step = max(step, (column(l - 1) + column(l)) / 2 + edge,
                    (caption(l - 1) + caption(l)) / 2 + 0.3)
