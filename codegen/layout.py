@@ -6,7 +6,10 @@ comes before the opening bracket, the brackets, and its arguments (strings or ``
 ``layout(code, indent, lead, tail)`` returns ``code``'s lines within ``LINE`` columns, the
 rule ruff format follows for a bracketed expression: the whole on one line if it fits; else
 the arguments on one line of their own, indented four spaces, between the opening and the
-closing line; else one argument a line, each laid out the same way, with a trailing comma.
+closing line (not for a list or dict literal of more than one element, which ruff always
+breaks an element a line); else a sole argument laid out the same way, on lines of its own,
+or one argument a line, each laid out the same way, with a trailing comma. A ``Call`` whose
+``head`` is empty is such a literal.
 ``indent`` is the column the statement starts at, ``lead`` the characters before ``code`` on
 its first line and ``tail`` those after it on its last; the lines after the first are
 indented relative to ``indent``. A plain string is one line, as it is. ``text(...)`` joins
@@ -40,9 +43,11 @@ def layout(code: str, indent: int = 0, lead: int = 0, tail: int = 0) -> list[str
     if indent + lead + len(code) + tail <= LINE or not isinstance(code, Call) or not code.args:
         return [str(code)]
     opening, closing = code.head + code.brackets[0], code.brackets[1]
-    body = ", ".join(code.args)
-    if indent + 4 + len(body) <= LINE:
+    body, literal = ", ".join(code.args), not code.head
+    if indent + 4 + len(body) <= LINE and not (literal and len(code.args) > 1):
         return [opening, f"    {body}", closing]
+    if len(code.args) == 1:  # a sole argument is broken itself, with no comma after it
+        return [opening, *(f"    {line}" for line in layout(code.args[0], indent + 4)), closing]
     lines = [opening]
     for arg in code.args:
         inner = layout(arg, indent + 4, 0, 1)
