@@ -100,11 +100,13 @@ def _number(value: float) -> str:
 
 
 def _array(values: np.ndarray) -> Call:
-    """``np.array(…, dtype=DTYPE)`` of a 1-D or 2-D array, a row a list, for ``layout``."""
+    """``np.array(…, dtype=DTYPE)`` of a 1-D or 2-D array, for ``layout``: a matrix a row a
+    line when the call does not fit on one."""
     def row(v: np.ndarray) -> Call:
         return Call("", [_number(x) for x in v], "[]")
 
-    data = Call("", [row(v) for v in values], "[]") if values.ndim == 2 else row(values)
+    data = Call("", [row(v) for v in values], "[]", rows=True) if values.ndim == 2 \
+        else row(values)
     return Call("np.array", [data, "dtype=DTYPE"])
 
 

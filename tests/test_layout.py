@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from codegen.layout import LINE, Call, layout, text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,3 +60,26 @@ def test_a_plain_string_or_a_call_that_fits_stays_on_one_line():
     call = Call("np.matmul", ["a1.T", "delta2", 'out=grads["W2"]'])
     assert layout(call, 4) == ['np.matmul(a1.T, delta2, out=grads["W2"])']
     assert call == 'np.matmul(a1.T, delta2, out=grads["W2"])'
+
+
+def test_a_matrix_is_a_row_a_line_once_its_call_is_broken_and_ruff_keeps_it(tmp_path):
+    from codegen.parts import _array
+
+    rng = np.random.default_rng(0)
+    small, wide = rng.normal(size=(3, 2)), rng.normal(size=(3, 30))
+    assert layout(_array(np.eye(2)), 4, 4) == ["np.array([[1, 0], [0, 1]], dtype=DTYPE)"]
+    lines = layout(_array(small), 4, 4)
+    assert lines[:2] == ["np.array(", "    ["] and len(lines) == 2 + 3 + 3
+    assert lines[2].startswith("        [") and lines[2].endswith("],")
+    wide_lines = layout(_array(wide), 4, 4)  # rows too long themselves: a number a line
+    assert len(wide_lines) == 2 + 3 * 32 + 3
+    body = [f"    X = {text(_array(a), 4, 4)}" for a in (small, wide, wide[0])]
+    path = tmp_path / "matrices.py"
+    path.write_text("import numpy as np\n\nDTYPE = float\n\n\ndef f():\n"
+                    + "\n".join(body) + "\n    return X\n")
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache",
+                           str(path)], capture_output=True, text=True, cwd=REPO)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    namespace = {}
+    exec(path.read_text(), namespace)
+    np.testing.assert_array_equal(namespace["f"](), wide[0])
