@@ -41,14 +41,11 @@ def context(net: Network, spec: str) -> dict[str, object]:
     forward = [line for st in lowered.forward for line in printer.lines(st)]
     backward = [line for st in lowered.backward for line in printer.block(st)]
     last = len(net.layers)
-    forward_doc, backward_doc = [], []
-    for l, (layer, layer_code) in enumerate(zip(net.layers, code.layers, strict=True), start=1):
-        prev = "X" if l == 1 else f"a{l - 1}"
-        bias = f" + b{l}" if layer.bias else ""
-        z_doc = f"Σ_i ({prev}_i - W{l}_ij)²{bias}" if layer.input_function == \
-            "squared_distance" else f"{prev} W{l}{bias}"
-        forward_doc += [f"z{l} = {z_doc}", f"a{l} = {layer.activation}(z{l}) = "
-                        f"{layer_code.output_text}"]
+    # The forward equations, each activation followed by the stable form computed.
+    forward_doc = [st.canonical if st.key[0] == "Z" else
+                   f"{st.canonical} = {code.layers[st.equation.layer - 1].output_text}"
+                   for st in lowered.forward]
+    backward_doc = []
     if code.lse:
         forward_doc.append(f"{code.lse} = ln Σ_k exp(z{last}_k) of each row, shifted by its max")
     if code.q:

@@ -69,13 +69,13 @@ class InPlacePrinter:
         return [f"# q{L} = a{L} ⊙ ∂E/∂a{L}", f"q{L} = {self.code.q}"]
 
     def _how(self, st: Statement) -> list[str]:
-        """A forward squared distance says how it is expanded."""
+        """A forward squared distance: its equation, and how it is expanded."""
         node = st.rhs.a if isinstance(st.rhs, d.Plus) else st.rhs
         if not isinstance(node, d.SqDist):
             return []
-        X, W, l = self.arrays.code(node.x), self.arrays.code(node.w), st.equation.layer
-        bias = f" + b{l}" if isinstance(st.rhs, d.Plus) else ""
-        return [f"# z{l} = Σ_i ({X}_i - {W}_ij)²{bias}, as |{X}|² - 2 {X} {W} + |{W}_j|²"]
+        X, W = self.arrays.code(node.x), self.arrays.code(node.w)
+        return [f"# {line}" for line in wrap(
+            f"{st.canonical}, as |{X}|² − 2 {X} {W} + |{W}_j|²", 90)]
 
     def _name(self, node: object) -> str:
         """An operand: a matrix or its transpose."""
