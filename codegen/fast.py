@@ -15,7 +15,7 @@ import textwrap
 
 from codegen.fast_elementwise import network_code
 from codegen.in_place import InPlacePrinter
-from codegen.layout import layout, wrap
+from codegen.layout import Call, layout, text, wrap
 from codegen.literal import comment_text, docstring_text
 from codegen.lower import lower
 from codegen.parts import INLINE_LIMIT, common_context, training_settings
@@ -90,7 +90,8 @@ def context(net: Network, spec: str) -> dict[str, object]:
         "uses_n": mean,
         "uses_logsumexp": _used(["_logsumexp"], forward + backward + [code.loss]) != [],
         "lse": code.lse,
-        "loss": code.loss,
+        # Σ of the terms: (terms).sum(), the terms on lines of their own when too long.
+        "loss_sum": text(Call("", [code.loss]), 4, len("return "), len(".sum()")) + ".sum()",
         "loss_into": loss_into,
         "residual": code.residual,
         "loss_comment": [comment_text(line) for line in wrap(loss_comment, 90)],

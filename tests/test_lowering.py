@@ -299,3 +299,24 @@ def test_codegen_command_writes_each_style_and_refuses_fast_torch(tmp_path, caps
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no fast style for the torch target" in err
     assert not (tmp_path / "no.py").exists()
+
+
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(networks(), min_size=8, max_size=8))
+def test_drawn_fast_modules_pass_ruff(nets):
+    # Long calls and sums are broken over lines from their structure (codegen.layout),
+    # whatever the activations and losses make of them.
+    import tempfile
+
+    # The Hellinger loss averaged over outputs sums terms too long for one line.
+    nets = [*nets, Network(2, [Dense(3, "tanh"), Dense(2, "sigmoid")], name="hellinger",
+                           loss={"kind": "hellinger", "reduce_outputs": "mean"})]
+    with tempfile.TemporaryDirectory() as folder:
+        for i, net in enumerate(nets):
+            (Path(folder) / f"m{i}.py").write_text(render(net, style="fast"))
+        ruff = [sys.executable, "-m", "ruff"]
+        for command in (["check"], ["format", "--check"]):
+            result = subprocess.run([*ruff, *command, "--no-cache", folder], cwd=REPO,
+                                    capture_output=True, text=True)
+            assert result.returncode == 0, result.stdout + result.stderr
