@@ -158,14 +158,14 @@ def _said(net, style, target="numpy"):
 
 def _check_said(net):
     """Every statement of every style says what `derive --delta` prints for it (the fast
-    style: each gradient and delta statement; the others: every statement)."""
+    style: each gradient and hidden delta statement; the others: every statement)."""
     printed = _derive_delta_lines(net)
     statements = lower(net).statements
     assert [st_.text for st_ in statements] == printed
     for style, target in STYLES:
         said = _said(net, style, target)
         for st_ in statements:
-            if style != "fast" or st_.role == "gradient":
+            if style != "fast" or st_.role in ("gradient", "delta"):
                 assert said[st_.key] == st_.text, (style, target, st_.key)
 
 
