@@ -18,7 +18,7 @@ from derive import spec as specs
 from derive.errors import ChainruleError, SpecError
 from derive.network import Dense, Network
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def module(net, name="m"):
