@@ -9,7 +9,7 @@ import numpy as np
 
 from codegen.layout import LINE, Call, layout, text
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _call(rng: random.Random, depth: int = 0) -> Call:
