@@ -1,20 +1,20 @@
 """The element-wise code of a network, derived from the registries and printed as NumPy.
 
-Contract: ``network_code(net)`` returns a ``NetworkCode``: for each layer the statement that
-computes its output into ``a{l}`` and (hidden layers) the activation derivative that scales
-``delta{l}``; the statements computing the output delta ``delta{L}`` = scale · ∂E/∂z_L, the
-``reduce_examples`` mean's 1/n and the scalar ``scale`` (1 for the gradient, −ε when training
-steps) folded into one final multiply; and the expression of the total loss. The output
-delta is the first backward statement of ``codegen.lower.lower(net)``, its element-wise parts
-(∂E/∂a, f′) the registry forms ``codegen.print_arrays`` gives every printer; nothing here
-differentiates. The activations and the loss terms are ``ACTIVATIONS``/``LOSSES`` entries,
-vectorised over the outputs and rewritten for float safety before printing; the loss
-terms are also printed as statements building them in ``delta{L}`` (whose sum is the
-loss; for terms r², r, summed as r · r) when they fill an (n, K) array; nothing
-here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
+Contract: ``network_code(net)`` returns a ``NetworkCode``: for each layer the statements that
+compute its output into ``a{l}``; the statements computing the output delta ``delta{L}`` =
+scale · ∂E/∂z_L, the ``reduce_examples`` mean's 1/n and the scalar ``scale`` (1 for the
+gradient, −ε when training steps) folded into one final multiply; and the expression of the
+total loss. The output delta is the first backward statement of ``codegen.lower.lower(net)``,
+its element-wise parts (∂E/∂a, f′) the registry forms ``codegen.print_arrays`` gives every
+printer; nothing here differentiates. The activations and the loss terms are
+``ACTIVATIONS``/``LOSSES`` entries, vectorised over the outputs and rewritten for float safety
+before printing; the loss terms are also printed as statements building them in ``delta{L}``
+(whose sum is the loss; for terms r², r, summed as r · r) when they fill an (n, K) array;
+nothing here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
 ``z{l}``, ``a{l}``, ``delta{l}``, ``n`` (examples in the batch), and ``lse{L}`` when the output
 layer is a softmax: ln Σ_k exp(z_k) of each row, which its forward statements leave behind so
-that the loss reuses it instead of reducing z{L} again.
+that the loss reuses it instead of reducing z{L} again. ``factors(expr)`` prints a product's
+factors, to be multiplied into an array one at a time.
 """
 
 from __future__ import annotations
@@ -44,13 +44,11 @@ PRINTER = NumpyPrinter()
 
 @dataclass(frozen=True)
 class LayerCode:
-    """Printed code of one layer: its output statement and its derivative (None when 1)."""
+    """Printed code of one layer: the statements computing its output, and that output."""
 
     activation: str
     output: list[str]
     output_text: str
-    derivative: str | None
-    derivative_factors: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,28 +75,23 @@ def _layer_code(net: Network, l: int) -> LayerCode:
     z, a = _arrays(l)
     if act.elementwise:
         output = stabilize(act.stable(z))
-        is_hidden = l < len(net.layers)
-        derivative = stabilize(act.derivative(z, a)) if is_hidden else sp.Integer(1)
     else:
         zs = sp.symbols(f"z_0:{net.layers[l - 1].units}")
         output = vectorize(stabilize(act.stable(list(zs))[0]), [{zk: z} for zk in zs])
-        derivative = sp.Integer(1)  # only ever an output layer, whose delta is built whole
     return LayerCode(
         activation=act.name,
         output=PRINTER.doprint_into(output, str(a), lse=_lse(net, l)),
         output_text=PRINTER.doprint(_named_lse(output, net, l)),
-        derivative=None if derivative == 1 else PRINTER.doprint(derivative),
-        derivative_factors=_factors(derivative),
     )
 
 
-def _factors(expr: sp.Expr) -> list[str] | None:
+def factors(expr: sp.Expr) -> list[str] | None:
     """The factors of a product of arrays, printed (multiplied in one at a time, they need
     no temporary for the product); None unless ``expr`` is such a product."""
-    factors = sp.Mul.make_args(expr)
-    if len(factors) < 2 or any(f.is_Number for f in factors):
+    parts = sp.Mul.make_args(expr)
+    if len(parts) < 2 or any(f.is_Number for f in parts):
         return None
-    return [PRINTER.doprint(f) for f in factors]
+    return [PRINTER.doprint(f) for f in parts]
 
 
 def _lse(net: Network, l: int) -> str | None:
