@@ -263,8 +263,15 @@ def _shown_result(derivation) -> sp.Expr:
 
 
 def render_json(report: Report) -> str:
-    """A list with one object per parameter: steps, result, definitions and symbols."""
+    """A list with one object per parameter: steps, result, definitions and symbols; for a
+    report of the delta form alone (``derive --delta``), one object per delta equation: its
+    role, layer, text and LaTeX."""
     m = report.model
+    if not report.derivations:
+        return json.dumps([{"role": eq.role, "layer": eq.layer, "text": equation_text(eq, m),
+                            "latex": equation_latex(eq, m).replace(" &= ", " = ", 1)}
+                           for eq in report.equations],
+                          indent=2, ensure_ascii=False) + "\n"
     tp, lp = TextPrinter(m), TexPrinter(m)
     entries = []
     for derivation in report.derivations:
