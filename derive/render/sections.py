@@ -61,7 +61,9 @@ def fmt(value: float) -> str:
 def equation_rows(model: Model, pairs: list[tuple[sp.Expr, sp.Expr]], layout: Layout,
                   suffix: list[str] | None = None) -> list[str]:
     """``lhs = rhs`` rows for (lhs, rhs) pairs, broken to fit; ``suffix[i]`` ends pair i."""
-    bp = BreakingTexPrinter(model, inline=layout.width / 2)
+    # a row's right side has most of the width: a fraction or e^{…} of over half of it still
+    # fits a continuation line of its own
+    bp = BreakingTexPrinter(model, inline=layout.width * 0.55)
     lefts = [unmark(bp.doprint(lhs)) for lhs, _ in pairs]
     room = layout.width - max((tex_width(s) for s in lefts), default=0) - 3
     out: list[str] = []
