@@ -100,9 +100,9 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
     unpack = ", ".join(keys) if len(keys) > 1 else f"({keys[0]},)"
     L = len(net.layers)
     cache = ", ".join(f"{k}{l}" for l in range(1, L + 1) for k in ("z", "a"))
-    imports = ["import math", "import numbers", "", "import numpy as np"]
+    imports = ["import numpy as np"]
     if c["compressed"]:
-        imports = ["import base64", *imports[:2], "import zlib", *imports[2:]]
+        imports = ["import base64", "import zlib", "", *imports]
     codes = [s["code"] for s in forward + backward] + [loss_terms]
     return {
         **c,
@@ -112,10 +112,12 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
         "forward": forward,
         "backward": backward,
         "loss_terms": loss_terms,
-        "long_loss": len(f"    return np.sum({loss_terms})" if lib == "np" else
+        "long_loss": len(f"    E = np.sum({loss_terms})" if lib == "np" else
                          f"    return torch.sum({loss_terms}) / len(Y)") > LINE,
         "wrap_loss": len(f"    terms = {loss_terms}") > LINE,
         "unpack": unpack,
         "cache": cache,
         "grads": "{" + ", ".join(f'"{k}": d{k}' for k in keys) + "}",
+        "checked_note": ("; X\n    standardised when params holds x_mean and x_scale (see train)"),
+        "checked_X": '(X - params["x_mean"]) / params["x_scale"] if "x_mean" in params else X',
     }
