@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import sympy as sp
+
 from codegen.literal import comment_lines, docstring_text
 from codegen.lower import Lowered, Named, lower
 from codegen.parts import common_context
 from codegen.print_arrays import ArrayPrinter
+from codegen.sympy_code import RowLogSumExp
 from derive import delta as d
 from derive.activations import get_activation
 from derive.network import Network
@@ -46,6 +49,7 @@ def helpers(net: Network, lowered: Lowered, printer: ArrayPrinter, codes: list[s
                     "why": comment_lines(act.code_why.capitalize()), "pre": [],
                     "body": printer.helper(name)})
     text = " ".join(codes + [h["body"] for h in out])
+    out = [h for h in out if f"{h['name']}(" in text]  # a softmax may be written out inline
     if "squared_distance(" in text:
         out.append({"name": "squared_distance", "args": "X, W",
                     "doc": "Σ_i (X_ni - W_ij)² for every row n of X and column j of W.",
@@ -80,25 +84,44 @@ def _statements(statements, printer: ArrayPrinter) -> list[dict]:
             jvp = next((n for n in _walk(st.rhs) if isinstance(n, d.SoftmaxJvp)), None)
             if jvp is not None:
                 q = f"q{st.target.removeprefix('delta')}"
-                out.append({"target": q, "code": printer.elementwise(printer.softmax_q(*(
-                    jvp.a, jvp.g))), "text": comment_lines(f"{q} = a ⊙ ∂E/∂a (a the softmax's "
-                                                          "output), its division by a cancelled")})
+                out.append({"key": st.key, "target": q, "code": printer.elementwise(
+                    printer.softmax_q(jvp.a, jvp.g)), "text": comment_lines(
+                    f"{q} = a ⊙ ∂E/∂a (a the softmax's output), its division by a cancelled")})
                 code = printer.code(_swap(st.rhs, jvp.g, Named(q, True)))
-        out.append({"target": st.target, "code": code, "text": comment_lines(st.text)})
+        out.append({"key": st.key, "target": st.target, "code": code,
+                    "text": comment_lines(st.text)})
     return out
+
+
+def statements(net: Network, lib: str = "np") -> tuple[list[dict], list[dict], ArrayPrinter]:
+    """The forward and the backward statements as the lesson module lays them out (each with
+    the ``key`` of the delta-form equation it serves), and the printer that printed them. In
+    NumPy a softmax output's log-sum-exp is bound to lse{L} first, which the loss reuses."""
+    lowered = lower(net)
+    printer = ArrayPrinter(net, lib)
+    L = len(net.layers)
+    softmax = lib == "np" and net.layers[-1].activation == "softmax"
+    if softmax:
+        printer.shared = {RowLogSumExp(sp.Symbol(f"z{L}")): sp.Symbol(f"lse{L}")}
+    forward, backward = (_statements(s, printer) for s in (lowered.forward, lowered.backward))
+    if softmax and forward[-1]["target"] == f"a{L}":
+        forward[-1]["code"] = printer.helper("softmax", f"z{L}")
+        forward.insert(-1, {"key": forward[-1]["key"], "target": f"lse{L}",
+                            "code": f"_logsumexp(z{L})", "text": [
+                                "ln Σ_k exp(z_k) of each row: the softmax's, which the loss "
+                                "uses too"]})
+    return forward, backward, printer
 
 
 def context(net: Network, spec: str, lib: str = "np") -> dict:
     """Everything the lesson template lays out, for ``net`` made from ``spec`` (``lib``
     ``"torch"``: the same statements as tensor code, for ``codegen.torch_target``)."""
     c = common_context(net, spec, "np.float64", lib)
-    lowered = lower(net)
-    printer = ArrayPrinter(net, lib)
-    forward, backward = (_statements(s, printer) for s in (lowered.forward, lowered.backward))
+    forward, backward, printer = statements(net, lib)
+    L = len(net.layers)
     loss_terms = printer.loss_terms()
     keys = [key for key, _ in c["shapes"]]
     unpack = ", ".join(keys) if len(keys) > 1 else f"({keys[0]},)"
-    L = len(net.layers)
     cache = ", ".join(f"{k}{l}" for l in range(1, L + 1) for k in ("z", "a"))
     imports = ["import numpy as np"]
     if c["compressed"]:
@@ -107,7 +130,7 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
     return {
         **c,
         "imports": imports,
-        "helpers": helpers(net, lowered, printer, codes),
+        "helpers": helpers(net, lower(net), printer, codes),
         "init_short": "scaled normal weights (Xavier, He or RBF)",
         "forward": forward,
         "backward": backward,
