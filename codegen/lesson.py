@@ -1,10 +1,12 @@
 """The lesson style: the plain NumPy module a lab hands to students.
 
 Contract: ``context(net, spec)`` is everything ``templates/lesson.py.j2`` lays out: the
-statements of ``codegen.lower.lower(net)``, each printed by ``codegen.print_arrays`` as one
-vectorised NumPy line under its equation (as ``chainrule derive --delta`` prints it), and one
-small helper per activation used, in its registry code form with the registry's one-line
-reason for that form. No buffers, no cached plans: a student can follow and edit every line.
+statements of ``codegen.lower.lower(net)`` as ``statements(net)`` gives them, each printed by
+``codegen.print_arrays`` as one vectorised NumPy line under its equation (as ``chainrule
+derive --delta`` prints it; a softmax output first binds its row log-sum-exp, which the loss
+reuses), and one small helper per activation called, in its registry code form with the
+registry's one-line reason for that form. No buffers, no cached plans: a student can follow
+and edit every line.
 """
 
 from __future__ import annotations
