@@ -2,8 +2,8 @@
 
 Contract: ``main(argv) -> int``. Every command builds its whole output before writing any of
 it, so a failure leaves nothing half-written; bad input (a ``ChainruleError``) becomes one line
-on stderr and exit status 2, never a traceback. A command is a module here with
-``add_parser(subparsers)``, listed in ``COMMANDS``.
+on stderr and exit status 2, never a traceback. A command is a module here whose
+``COMMAND`` (``codegen.cli.command.Command``) is listed in ``COMMANDS``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from codegen.cli import (
 )
 from derive.errors import ChainruleError
 
-COMMANDS = (examples, derive, eval, codegen, handout, compare, descent, landscape, search,
-            train, import_keras)
+COMMANDS = tuple(m.COMMAND for m in (examples, derive, eval, codegen)) + (codegen.CHECK,) + tuple(
+    m.COMMAND for m in (handout, compare, descent, landscape, search, train, import_keras))
 
 
 def version() -> str:
@@ -60,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"chainrule {version()}")
     sub = top.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
-        command.add_parser(sub)
+        command.add_to(sub)
     return top
 
 

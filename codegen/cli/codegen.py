@@ -1,6 +1,6 @@
 """The ``codegen`` and ``check`` subcommands of the chainrule command line.
 
-Contract: ``add_parser(subparsers)`` adds both to an argparse subparsers object and sets
+Contract: ``COMMAND`` and ``CHECK`` (``codegen.cli.command.Command``) add them, and set
 ``func`` on each; a ``func`` takes the parsed arguments and returns the exit status (0 on
 success, 1 when a gradient check fails). Bad input raises a ``ChainruleError`` whose one-line
 message the main command line prints (exit status 2).
@@ -12,10 +12,18 @@ import argparse
 from pathlib import Path
 
 from codegen.check import check
+from codegen.cli.command import Command, spec_argument
 from codegen.emit import regenerate_all, write_module
 from codegen.files import check_module_name, in_checkout
 from derive import spec as specs
 from derive.errors import SpecError
+
+HELP = "write a standalone NumPy training module for a network"
+DESCRIPTION = "Write NAME.py: forward, loss, gradients and SGD training."
+CHECK_HELP = "check a module's gradients against finite differences"
+CHECK_DESCRIPTION = (
+    "Compare gradients() with central differences (and the complex step where the loss allows "
+    "complex numbers) for every parameter entry.")
 
 
 def run_codegen(args: argparse.Namespace) -> int:
@@ -49,29 +57,28 @@ def run_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``codegen`` and ``check`` to ``subparsers``."""
-    gen = subparsers.add_parser(
-        "codegen", help="write a standalone NumPy training module for a network",
-        description="Write NAME.py: forward, loss, gradients and SGD training.")
-    gen.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
-    gen.add_argument("-o", "--output", help="where to write (default NAME.py in the current "
-                     "directory; inside a chainrule checkout generated/NAME.py, or "
-                     "generated/fast/NAME.py or generated/torch/NAME.py)")
-    gen.add_argument("--style", choices=["lesson", "fast"], default="lesson",
-                     help="lesson: plain NumPy, one statement per equation (default); fast: "
-                     "tuned NumPy with in-place buffers")
-    gen.add_argument("--target", choices=["numpy", "torch"], default="numpy",
-                     help="numpy (default) or torch: a torch.autograd.Function whose backward "
-                     "is the derived delta equations")
-    gen.add_argument("--all", action="store_true",
-                     help="regenerate the module of every built-in example")
-    gen.set_defaults(func=run_codegen)
-    chk = subparsers.add_parser(
-        "check", help="check a module's gradients against finite differences",
-        description="Compare gradients() with central differences (and the complex step "
-        "where the loss allows complex numbers) for every parameter entry.")
-    chk.add_argument("target", help="a spec, an example name, or a generated .py module")
-    chk.add_argument("--seed", type=int, default=0,
-                     help="seed of the random point, a whole number ≥ 0 (default 0)")
-    chk.set_defaults(func=run_check)
+def add_codegen_arguments(p: argparse.ArgumentParser) -> None:
+    """``codegen``'s arguments."""
+    spec_argument(p, optional=True)
+    p.add_argument("-o", "--output", help="where to write (default NAME.py in the current "
+                   "directory; inside a chainrule checkout generated/NAME.py, or "
+                   "generated/fast/NAME.py or generated/torch/NAME.py)")
+    p.add_argument("--style", choices=["lesson", "fast"], default="lesson",
+                   help="lesson: plain NumPy, one statement per equation (default); fast: "
+                   "tuned NumPy with in-place buffers")
+    p.add_argument("--target", choices=["numpy", "torch"], default="numpy",
+                   help="numpy (default) or torch: a torch.autograd.Function whose backward "
+                   "is the derived delta equations")
+    p.add_argument("--all", action="store_true",
+                   help="regenerate the module of every built-in example")
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
+    """``check``'s arguments."""
+    p.add_argument("target", help="a spec, an example name, or a generated .py module")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the random point, a whole number ≥ 0 (default 0)")
+
+
+COMMAND = Command("codegen", run_codegen, add_codegen_arguments, HELP, DESCRIPTION)
+CHECK = Command("check", run_check, add_check_arguments, CHECK_HELP, CHECK_DESCRIPTION)

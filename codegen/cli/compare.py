@@ -1,6 +1,6 @@
 """The ``compare`` subcommand: symbolic, numeric and automatic differentiation side by side.
 
-Contract: ``add_parser(subparsers)`` adds ``compare SPEC | --expr EXPRESSION [--at …]
+Contract: ``COMMAND`` adds ``compare SPEC | --expr EXPRESSION [--at …]
 [--format text|markdown|json] [--plots DIR] [--seed N]``. Everything is measured and drawn
 before anything is written: the plots go to DIR (``NAME_steps.png``, and for a network with a
 hidden layer ``NAME_scaling.png``) all or none, then the report to stdout; markdown embeds the
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from codegen import progress
+from codegen.cli.command import Command, expression_arguments, spec_argument
 from codegen.compare import (
     STEPS,
     USUAL,
@@ -27,6 +28,12 @@ from codegen.compare import (
 from codegen.files import write_all
 from derive import spec as specs
 from derive.errors import SpecError
+
+HELP = "symbolic vs numeric vs automatic differentiation: errors and times"
+DESCRIPTION = (
+    "The gradient at one seeded point by the derived formulas (mpmath, 50 "
+    "digits: the reference; and the generated NumPy module), forward/central differences "
+    "and the complex step (with a sweep of steps), and autograd/PyTorch/JAX.")
 
 TARGETS = {"symbolic": 1e-12, "automatic": 1e-12, "complex step": 1e-13,
            "central difference (best step)": 1e-8}
@@ -194,21 +201,15 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``compare`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "compare", help="symbolic vs numeric vs automatic differentiation: errors and times",
-        description="The gradient at one seeded point by the derived formulas (mpmath, 50 "
-        "digits: the reference; and the generated NumPy module), forward/central differences "
-        "and the complex step (with a sweep of steps), and autograd/PyTorch/JAX.")
-    p.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
-    p.add_argument("--expr", metavar="EXPRESSION",
-                   help='a plain expression, e.g. "x**2*cos(x)"; one starting with a minus goes '
-                        'as --expr="-x"')
-    p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
-                   help="with --expr: the point (default: seeded values in [0.5, 1.5])")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``compare``'s arguments."""
+    spec_argument(p, optional=True)
+    expression_arguments(p, 'instead of a network, e.g. "x**2*cos(x)"',
+                         "(default: seeded values in [0.5, 1.5])")
     p.add_argument("--format", choices=sorted(RENDERERS), default="text")
     p.add_argument("--plots", metavar="DIR", help="write the PNG plots into DIR")
     p.add_argument("--seed", type=int, default=0, help="seed of the point (0)")
     progress.add_arguments(p)
-    p.set_defaults(func=run_compare)
+
+
+COMMAND = Command("compare", run_compare, add_arguments, HELP, DESCRIPTION)

@@ -1,6 +1,6 @@
 """The ``derive`` subcommand: a network's derivations (or a plain expression's), verified.
 
-Contract: ``add_parser(subparsers)`` adds ``derive``; its ``func`` prints the report of a spec
+Contract: ``COMMAND`` adds ``derive``; its ``func`` prints the report of a spec
 (``derive.report.build``) or of ``--expr`` (``derive.expression.derive``) in the chosen format
 and returns 0. Bad input raises a ``ChainruleError``.
 """
@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from codegen import progress
+from codegen.cli.command import Command, expression_arguments, spec_argument
 from derive.derivation import DEFAULT_MAX_PARAMS
 from derive.errors import SpecError
 from derive.expression.derive import derive_expression, parse_point
@@ -21,8 +22,33 @@ from derive.render.standalone import render_standalone
 from derive.report import build
 from derive.spec import load
 
+HELP = "derive ∂E/∂θ step by step, every result verified"
+
 RENDERERS = {"text": render_text, "latex": render_latex, "markdown": render_markdown,
              "json": render_json}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``derive``'s arguments."""
+    spec_argument(p, optional=True)
+    expression_arguments(p, 'instead of a network, e.g. "e = (a + b)*(b + 1)"',
+                         "for the path sums, e.g. a=2 b=1")
+    p.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",
+                   help="parameters to derive (notation names or canonical W1[0,1]); all if "
+                        "omitted")
+    p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")
+    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document that compiles as it is, long "
+                        "lines broken to fit the page")
+    p.add_argument("--style", choices=["auto", "path", "delta"], default="auto",
+                   help="path: unroll from the loss down (single-path parameters); delta: by "
+                        "error terms δ")
+    p.add_argument("--delta", action="store_true",
+                   help="only the delta (backprop) form, for networks of any width")
+    p.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS,
+                   help=f"scalar-derivation limit (default {DEFAULT_MAX_PARAMS})")
+    progress.add_arguments(p)
 
 
 def run_derive(args: argparse.Namespace) -> int:
@@ -51,30 +77,4 @@ def run_derive(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``derive`` to ``subparsers``."""
-    p = subparsers.add_parser("derive", help="derive ∂E/∂θ step by step, every result verified")
-    p.add_argument("spec", nargs="?",
-                   help="a .toml/.json spec file or a built-in example's name")
-    p.add_argument("--expr", metavar="EXPRESSION",
-                   help='a plain expression instead of a network, e.g. "e = (a + b)*(b + 1)"; '
-                        'one starting with a minus goes as --expr="-x"')
-    p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
-                   help="with --expr: the point for the path sums, e.g. a=2 b=1")
-    p.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",
-                   help="parameters to derive (notation names or canonical W1[0,1]); all if "
-                        "omitted")
-    p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")
-    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
-    p.add_argument("--standalone", action="store_true",
-                   help="with --format latex: a complete document that compiles as it is, long "
-                        "lines broken to fit the page")
-    p.add_argument("--style", choices=["auto", "path", "delta"], default="auto",
-                   help="path: unroll from the loss down (single-path parameters); delta: by "
-                        "error terms δ")
-    p.add_argument("--delta", action="store_true",
-                   help="only the delta (backprop) form, for networks of any width")
-    p.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS,
-                   help=f"scalar-derivation limit (default {DEFAULT_MAX_PARAMS})")
-    progress.add_arguments(p)
-    p.set_defaults(func=run_derive)
+COMMAND = Command("derive", run_derive, add_arguments, HELP)

@@ -1,6 +1,6 @@
 """The ``descent`` subcommand: gradient descent on a plain expression, step size by step size.
 
-Contract: ``add_parser(subparsers)`` adds ``descent --function EXPR --x0 V [V] [--rates G …]
+Contract: ``COMMAND`` adds ``descent --function EXPR --x0 V [V] [--rates G …]
 [--steps K] [--clip C] [--format text|json] [--plots DIR|FILE]``. The expression is parsed by
 the safe parser of ``derive --expr`` and its derivative derived there
 (``codegen.lessons.descent``). Text gives per rate (and, with ``--clip``, per clipped rate)
@@ -11,10 +11,17 @@ is drawn before anything is written. Bad input is one line on stderr and exit st
 from __future__ import annotations
 
 import argparse
-import sys
 
+from codegen.cli.command import Command, report_arguments
 from codegen.lessons import output as out
 from codegen.lessons.descent import Descent, descent
+
+HELP = "gradient descent on a function of one or two variables"
+DESCRIPTION = (
+    "Gradient descent x ← x − γ∇f(x) on a plain expression (the parser of "
+    "derive --expr, its derivative derived and verified) from x0 at each step size γ: "
+    "the iterates, what each run does (converges, zig-zags, diverges) and, with --clip, "
+    "what clipping the gradient changes.")
 
 
 def render_text(d: Descent, paths) -> str:
@@ -69,19 +76,11 @@ def run_descent(args: argparse.Namespace) -> int:
     d = descent(args.function, args.x0, args.rates, args.steps, args.clip)
     files = out.figure_files(lambda plots: {"descent": plots.descent_figure(d)}, args.plots, "")
     text = (render_json if args.format == "json" else render_text)(d, list(files))
-    out.write(files)
-    sys.stdout.write(text)
-    return 0
+    return out.finish(text, files)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``descent`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "descent", help="gradient descent on a function of one or two variables",
-        description="Gradient descent x ← x − γ∇f(x) on a plain expression (the parser of "
-        "derive --expr, its derivative derived and verified) from x0 at each step size γ: "
-        "the iterates, what each run does (converges, zig-zags, diverges) and, with --clip, "
-        "what clipping the gradient changes.")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``descent``'s arguments."""
     p.add_argument("--function", required=True, metavar="EXPR",
                    help='e.g. "x**2" or "x**2 + 10*y**2"')
     p.add_argument("--x0", required=True, nargs="+", metavar="V",
@@ -91,7 +90,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=10, help="steps per rate (10)")
     p.add_argument("--clip", metavar="C",
                    help="also run each rate with the gradient's length limited to C")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--plots", metavar="DIR|FILE",
-                   help="write the plot: into DIR as descent.png, or to FILE (.png/.pdf/.svg)")
-    p.set_defaults(func=run_descent)
+    report_arguments(p, "the plot: into DIR as descent.png, or to FILE")
+
+
+COMMAND = Command("descent", run_descent, add_arguments, HELP, DESCRIPTION)

@@ -1,6 +1,6 @@
 """The ``eval`` subcommand: output, loss and gradients from the derived delta equations.
 
-Contract: ``add_parser(subparsers)`` adds ``eval``; its ``func`` prints one JSON document
+Contract: ``COMMAND`` adds ``eval``; its ``func`` prints one JSON document
 (``output``, ``loss``, ``gradients``) computed in float64 by ``derive.numeric.evaluate`` and
 returns 0. A non-finite result, unreadable parameters or data raise a ``ChainruleError``.
 """
@@ -14,9 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from codegen.cli.command import Command, spec_argument
 from derive.errors import SpecError
 from derive.numeric import evaluate
 from derive.spec import load
+
+HELP = "output, loss and gradients from the derived formulas"
 
 
 def _json_arg(text: str | None, what: str):
@@ -73,11 +76,12 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``eval`` to ``subparsers``."""
-    p = subparsers.add_parser("eval", help="output, loss and gradients from the derived formulas")
-    p.add_argument("spec")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``eval``'s arguments."""
+    spec_argument(p)
     p.add_argument("--params", help="JSON file {\"W1\": [[…]], \"b1\": […], …}")
     p.add_argument("--x", help="inputs as JSON, shape (n, inputs)")
     p.add_argument("--y", help="targets as JSON, shape (n, outputs)")
-    p.set_defaults(func=run_eval)
+
+
+COMMAND = Command("eval", run_eval, add_arguments, HELP)

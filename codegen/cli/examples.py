@@ -1,6 +1,6 @@
 """The ``examples`` subcommand: the built-in networks, one line each.
 
-Contract: ``add_parser(subparsers)`` adds ``examples``; its ``func`` prints each example's name,
+Contract: ``COMMAND`` adds ``examples``; its ``func`` prints each example's name,
 layer sizes, parameter count and description, and returns 0.
 """
 
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 
+from codegen.cli.command import Command
 from derive.spec import examples, load
+
+HELP = "list the built-in example networks"
 
 
 def run_examples(args: argparse.Namespace) -> int:
@@ -22,7 +25,4 @@ def run_examples(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``examples`` to ``subparsers``."""
-    p = subparsers.add_parser("examples", help="list the built-in example networks")
-    p.set_defaults(func=run_examples)
+COMMAND = Command("examples", run_examples, None, HELP)

@@ -1,6 +1,6 @@
 """The ``handout`` subcommand: LaTeX (or Markdown) handouts, exercise sheets and their PDFs.
 
-Contract: ``add_parser(subparsers)`` adds ``handout``; its ``func`` writes the sheets of one
+Contract: ``COMMAND`` adds ``handout``; its ``func`` writes the sheets of one
 spec (``--all``: of every built-in example) into ``-o DIR`` (default: the current directory)
 and, with ``--pdf``, compiles each ``.tex`` beside it (``codegen.latex``, in parallel). Every
 file is rendered before any is written, then all are written or none. ``regenerate(directory)``
@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from codegen import progress
+from codegen.cli.command import Command, spec_argument
 from codegen.files import staged
 from codegen.latex import compile_pdf, require_pdflatex
 from codegen.listing import implementation
@@ -27,6 +28,11 @@ from derive import spec as specs
 from derive.errors import SpecError
 from derive.notation import NOTATIONS
 from derive.render.handout import LEVELS, PARTS, files, parse_blank
+
+HELP = "write a LaTeX (or Markdown) derivation handout, optionally as PDF"
+DESCRIPTION = (
+    "Write NAME.tex: the network drawn, its parameters, function, loss, each "
+    "derivation step by step, the delta form and a worked example in numbers.")
 
 MAX_VARIANTS = 200
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "handouts"
@@ -129,13 +135,9 @@ def run_handout(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``handout`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "handout", help="write a LaTeX (or Markdown) derivation handout, optionally as PDF",
-        description="Write NAME.tex: the network drawn, its parameters, function, loss, each "
-        "derivation step by step, the delta form and a worked example in numbers.")
-    p.add_argument("spec", nargs="?", help="a .toml/.json spec or a built-in example name")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``handout``'s arguments."""
+    spec_argument(p, optional=True)
     p.add_argument("--all", action="store_true", help="every built-in example")
     p.add_argument("--notation", choices=sorted(NOTATIONS), help="override the spec's notation")
     p.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",
@@ -164,5 +166,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["latex", "markdown"], default="latex")
     p.add_argument("--markdown", action="store_true", help="same as --format markdown")
     progress.add_arguments(p)
-    p.set_defaults(func=run_handout)
+
+
+COMMAND = Command("handout", run_handout, add_arguments, HELP, DESCRIPTION)
 

@@ -1,6 +1,6 @@
 """The ``import-keras`` subcommand: a Keras model written out as a chainrule spec (TOML).
 
-Contract: ``add_parser(subparsers)`` adds ``import-keras``; its ``func`` reads a ``.keras``
+Contract: ``COMMAND`` adds ``import-keras``; its ``func`` reads a ``.keras``
 archive or a ``model.to_json()`` file with ``derive.keras``, validates the result as a
 ``Network``, and writes the spec TOML to ``-o`` (atomically) or to stdout; it returns 0.
 ``toml_text(table)`` writes a spec table as TOML that ``tomllib`` reads back to the same
@@ -14,9 +14,15 @@ import json
 import sys
 from pathlib import Path
 
+from codegen.cli.command import Command
 from codegen.files import write_atomic
 from derive import keras
 from derive.spec import from_table
+
+HELP = "write a Keras model (.keras or model.to_json()) as a spec"
+DESCRIPTION = (
+    "Read a Keras 3 .keras archive (weights with h5py: pip install "
+    "'chainrule[keras]') or a model.to_json() file and write its spec as TOML.")
 
 
 def _value(value: object) -> str:
@@ -67,12 +73,10 @@ def run_import_keras(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``import-keras`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "import-keras", help="write a Keras model (.keras or model.to_json()) as a spec",
-        description="Read a Keras 3 .keras archive (weights with h5py: pip install "
-        "'chainrule[keras]') or a model.to_json() file and write its spec as TOML.")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``import-keras``'s arguments."""
     p.add_argument("model", help="a .keras archive or a JSON file of model.to_json()")
     p.add_argument("-o", "--output", metavar="SPEC.toml", help="write here (default stdout)")
-    p.set_defaults(func=run_import_keras)
+
+
+COMMAND = Command("import-keras", run_import_keras, add_arguments, HELP, DESCRIPTION)

@@ -1,6 +1,6 @@
 """The ``landscape`` subcommand: the cost over two parameters, with a descent path on it.
 
-Contract: ``add_parser(subparsers)`` adds ``landscape SPEC --params P1 P2 [--range LO HI]
+Contract: ``COMMAND`` adds ``landscape SPEC --params P1 P2 [--range LO HI]
 [--resolution N] [--path sgd|momentum|none] [--learning-rate ε] [--steps K] [--momentum m]
 [--seed S] [--format text|json] [--plots DIR|FILE]`` (``codegen.lessons.landscape``; names in
 the notation or canonical). Text summarises the surface and the path; JSON holds every grid
@@ -11,15 +11,21 @@ written. Bad input is one line on stderr and exit status 2, before anything is e
 from __future__ import annotations
 
 import argparse
-import sys
 
 import numpy as np
 
+from codegen.cli.command import Command, report_arguments, spec_argument
 from codegen.lessons import network as nw
 from codegen.lessons import output as out
 from codegen.lessons.descent import behaviour
 from codegen.lessons.landscape import PATHS, Landscape, landscape
 from derive.errors import SpecError
+
+HELP = "the cost over two parameters as a contour map, with a descent path"
+DESCRIPTION = (
+    "The cost (the generated module's loss over the spec's data) over a grid "
+    "of two parameters, the others held at the spec's (or seeded) values, with the "
+    "gradient-descent path from the derived gradients and the steepest-descent arrows.")
 
 
 def _at(L: Landscape, point) -> str:
@@ -78,19 +84,12 @@ def run_landscape(args: argparse.Namespace) -> int:
     files = out.figure_files(lambda plots: {"landscape": plots.landscape_figure(L)},
                              args.plots, L.name)
     text = (render_json if args.format == "json" else render_text)(L, s, list(files))
-    out.write(files)
-    sys.stdout.write(text)
-    return 0
+    return out.finish(text, files)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``landscape`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "landscape", help="the cost over two parameters as a contour map, with a descent path",
-        description="The cost (the generated module's loss over the spec's data) over a grid "
-        "of two parameters, the others held at the spec's (or seeded) values, with the "
-        "gradient-descent path from the derived gradients and the steepest-descent arrows.")
-    p.add_argument("spec", help="a .toml/.json spec or a built-in example name")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``landscape``'s arguments."""
+    spec_argument(p)
     p.add_argument("--params", nargs=2, required=True, metavar="P",
                    help="two parameters, in the notation (w1, t_1) or canonical (W1[0,0])")
     p.add_argument("--range", nargs=2, type=float, default=[-4.0, 4.0], metavar=("LO", "HI"),
@@ -103,8 +102,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--momentum", type=float,
                    help="m of --path momentum (the spec's, else 0.9)")
     p.add_argument("--seed", type=int, help="seed of the parameters the spec does not give")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--plots", metavar="DIR|FILE",
-                   help="write the plot: into DIR as NAME_landscape.png, or to FILE "
-                        "(.png/.pdf/.svg)")
-    p.set_defaults(func=run_landscape)
+    report_arguments(p, "the plot: into DIR as NAME_landscape.png, or to FILE")
+
+
+COMMAND = Command("landscape", run_landscape, add_arguments, HELP, DESCRIPTION)

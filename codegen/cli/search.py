@@ -1,6 +1,6 @@
 """The ``search`` subcommand: grid search against Monte Carlo against gradient descent.
 
-Contract: ``add_parser(subparsers)`` adds ``search SPEC --params P … [--grid G] [--range LO
+Contract: ``COMMAND`` adds ``search SPEC --params P … [--grid G] [--range LO
 HI] [--budget N] [--seed S] [--learning-rate ε] [--format text|json] [--plots DIR|FILE]``
 (``codegen.lessons.search``). Text gives the evaluations a grid needs as the parameters grow
 (with the note where Gᵈ passes 10⁸⁰), then each method's evaluations, best cost, best point and
@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 
+from codegen.cli.command import Command, report_arguments, spec_argument
 from codegen.lessons import network as nw
 from codegen.lessons import output as out
 from codegen.lessons.search import ATOMS, Search, search
 from derive.errors import SpecError
+
+HELP = "grid search vs Monte Carlo vs gradient descent, at one budget"
+DESCRIPTION = (
+    "Search the chosen parameters (the others held) by a grid, by random "
+    "samples and by gradient descent, each within the same number of loss evaluations; "
+    "and how many evaluations a grid needs as the parameters grow.")
 
 YEAR = 365.25 * 24 * 3600
 
@@ -106,19 +112,12 @@ def run_search(args: argparse.Namespace) -> int:
     files = out.figure_files(lambda plots: {"search": plots.search_figure(S)}, args.plots,
                              S.name)
     text = (render_json if args.format == "json" else render_text)(S, s, list(files))
-    out.write(files)
-    sys.stdout.write(text)
-    return 0
+    return out.finish(text, files)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``search`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "search", help="grid search vs Monte Carlo vs gradient descent, at one budget",
-        description="Search the chosen parameters (the others held) by a grid, by random "
-        "samples and by gradient descent, each within the same number of loss evaluations; "
-        "and how many evaluations a grid needs as the parameters grow.")
-    p.add_argument("spec", help="a .toml/.json spec or a built-in example name")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``search``'s arguments."""
+    spec_argument(p)
     p.add_argument("--params", nargs="+", required=True, metavar="P",
                    help="parameters, in the notation (w1, t_1) or canonical (W1[0,0])")
     p.add_argument("--grid", type=int, default=21, help="values per parameter (21)")
@@ -130,8 +129,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int,
                    help="seed of the random samples, and of the parameters the spec does not "
                         "give (0)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--plots", metavar="DIR|FILE",
-                   help="write the plot (two parameters): into DIR as NAME_search.png, or to "
-                        "FILE (.png/.pdf/.svg)")
-    p.set_defaults(func=run_search)
+    report_arguments(p, "the plot (two parameters): into DIR as NAME_search.png, or to FILE")
+
+
+COMMAND = Command("search", run_search, add_arguments, HELP, DESCRIPTION)

@@ -1,6 +1,6 @@
 """The ``train`` subcommand: train with the spec's generated module, and compare settings.
 
-Contract: ``add_parser(subparsers)`` adds ``train SPEC [--epochs N] [--learning-rate ε]
+Contract: ``COMMAND`` adds ``train SPEC [--epochs N] [--learning-rate ε]
 [--batch-size B|all] [--momentum m] [--shuffle/--no-shuffle] [--standardize/--no-standardize]
 [--seed S] [--compare-rates G …] [--compare-momentum] [--compare-batch] [--format text|json]
 [--plots DIR|FILE]`` (``codegen.lessons.training``: the module is rendered fresh and loaded in
@@ -14,13 +14,18 @@ written. Bad input is one line on stderr and exit status 2, before anything trai
 from __future__ import annotations
 
 import argparse
-import sys
 
 from codegen import progress
+from codegen.cli.command import Command, report_arguments, spec_argument
 from codegen.lessons import network as nw
 from codegen.lessons import output as out
 from codegen.lessons.training import Training, train
 from derive.errors import SpecError
+
+HELP = "train with the generated module: loss history, comparisons, boundary"
+DESCRIPTION = (
+    "Train the spec's network with its generated NumPy module (rendered in "
+    "memory) on the spec's data; the spec's training settings unless given here.")
 
 
 def _batch(text: str) -> int | str:
@@ -83,18 +88,12 @@ def run_train(args: argparse.Namespace) -> int:
               compare_batch=args.compare_batch)
     files = out.figure_files(lambda plots: plots.training_figures(T), args.plots, T.name)
     text = (render_json if args.format == "json" else render_text)(T, s, list(files))
-    out.write(files)
-    sys.stdout.write(text)
-    return 0
+    return out.finish(text, files)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``train`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "train", help="train with the generated module: loss history, comparisons, boundary",
-        description="Train the spec's network with its generated NumPy module (rendered in "
-        "memory) on the spec's data; the spec's training settings unless given here.")
-    p.add_argument("spec", help="a .toml/.json spec or a built-in example name")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``train``'s arguments."""
+    spec_argument(p)
     p.add_argument("--epochs", type=int)
     p.add_argument("--learning-rate", type=float)
     p.add_argument("--batch-size", type=_batch, metavar="B|all",
@@ -109,9 +108,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="also train SGD against SGD + momentum 0.9")
     p.add_argument("--compare-batch", action="store_true",
                    help="also train online (batch size 1) against full batch")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--plots", metavar="DIR|FILE",
-                   help="write the plots: into DIR as NAME_loss.png, NAME_boundary.png, …, or "
-                        "as FILE's stem with _KIND (.png/.pdf/.svg)")
+    report_arguments(p, "the plots: into DIR as NAME_loss.png, NAME_boundary.png, …, or as "
+                        "FILE's stem with _KIND")
     progress.add_arguments(p)
-    p.set_defaults(func=run_train)
+
+
+COMMAND = Command("train", run_train, add_arguments, HELP, DESCRIPTION)

@@ -8,13 +8,15 @@ saying how to install matplotlib. ``figure_files(make, target, name)`` draws the
 (``KIND.png`` with an empty name); for a path ending in .png, .pdf or .svg that file when
 there is one figure, else ``STEM_KIND.EXT`` beside it. ``check_target`` refuses any other
 ``--plots`` path before anything is computed. ``write(files)`` writes all of them or none
-(``codegen.files.write_all``), so a command draws everything before it writes anything.
+(``codegen.files.write_all``), so a command draws everything before it writes anything;
+``finish(text, files)`` writes them, then prints the report ``text``: a command's last step.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,3 +95,10 @@ def write(files: dict[Path, bytes]) -> list[Path]:
     for path, data in files.items():
         folders.setdefault(path.parent, {})[path.name] = data
     return [path for folder, named in folders.items() for path in write_all(folder, named)]
+
+
+def finish(text: str, files: dict[Path, bytes]) -> int:
+    """Write ``files`` (all or none), then print ``text``; exit status 0."""
+    write(files)
+    sys.stdout.write(text)
+    return 0

@@ -27,6 +27,8 @@ _GROUP_COMMANDS = {"operatorname", "mathrm", "mathcal", "mathbf", "boldsymbol", 
 _ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr",
          "big", "Big", "displaystyle", "small", "scriptstyle", "phantom"}
 _SPACES = {",": 0.3, ";": 0.5, ":": 0.4, "!": -0.3, "quad": 2.0, "qquad": 4.0, " ": 0.5}
+# letters as much wider than an average italic letter as w is than x in Computer Modern
+_WIDE = dict.fromkeys("wmMNWHKQ", 1.35)
 _BINARY = {"cdot": 1.4, "odot": 1.8, "times": 1.8, "pm": 1.8, "leftarrow": 2.5, "to": 2.2}
 
 
@@ -71,7 +73,7 @@ class _Width:
         if c in ",.;'":
             return 0.5
         if c != "\\":
-            return 1.0
+            return _WIDE.get(c, 1.0)
         m = re.match(r"[A-Za-z]+|.", self.s[self.i:])
         name = m.group(0) if m else ""
         self.i += len(name)

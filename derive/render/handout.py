@@ -317,7 +317,7 @@ def _work_context(full: Report, work, layout: sec.Layout, row: int | None) -> di
     last = len(m.net.layers)
     outputs = [f"a{last}[{j}]" for j in range(len(m.net.targets))]
     return {
-        "by_hand": work.by_hand, "row": row,
+        "by_hand": work.by_hand, "why_float64": work.why_float64, "row": row,
         "given": (sec.matrix_rows(m, work.params)
                   + (sec.scalar_rows(m, work.params) if m.net.n_params <= NAMED_SCALARS else [])
                   + sec.vector_rows(m, inputs, work.x, "X")

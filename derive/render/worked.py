@@ -8,14 +8,16 @@ before it, rounded to ``DIGITS`` decimals as a student with a calculator would �
 gate's C = 0.834² = 0.696, as the course prints it — and a result whose derivation reuses an
 earlier one (∂E/∂w_x1 = ∂E/∂t_1 · x) from that result as printed: every printed value follows
 from printed values. Where there are no scalar derivations
-(a network too wide for them), the values come from ``derive.numeric.evaluate`` in float64.
+(a network too wide for them), or where a value rounded to three decimals makes the next one
+infinite (an output rounded to 0 or 1 under a logarithmic loss), the values come from
+``derive.numeric.evaluate`` in float64 and ``why_float64`` says which of the two it was.
 ``float64_loss`` is always the unrounded loss, for comparison. ``example_for`` picks the
 example deterministically: the last row of the spec's data, or a seeded one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -43,8 +45,17 @@ class Worked:
     rate: float
     updated: dict[str, np.ndarray]
     by_hand: bool
+    why_float64: str = ""
     row: int | None = None
-    notes: list[str] = field(default_factory=list)
+
+
+TOO_MANY = "too many to follow by hand, they are there to check a program against"
+AT_THE_EDGE = ("by hand, an output rounded to three decimals reaches the edge of the loss's "
+               "domain, where the loss is infinite")
+
+
+class _Unroundable(ArithmeticError):
+    """A value that is infinite or not real once the values before it are rounded."""
 
 
 def rounded(value: float, digits: int = DIGITS) -> float:
@@ -79,14 +90,20 @@ def worked_example(report: Report, params: dict[str, np.ndarray], x: np.ndarray,
     params = {k: np.vectorize(rounded)(np.asarray(v, dtype=float)) for k, v in params.items()}
     x, y = as_printed(x), as_printed(y)
     exact = evaluate(net, params, [list(x)], [list(y)])
+    why = TOO_MANY
     if len(report.derivations) == len(report.model.params):
-        work = _by_hand(report, params, x, y, rate)
-        work.float64_loss = exact["loss"]
-        return work
+        try:
+            work = _by_hand(report, params, x, y, rate)
+        except _Unroundable:
+            why = AT_THE_EDGE
+        else:
+            work.float64_loss = exact["loss"]
+            return work
     gradients = {k: v.astype(float) for k, v in exact["gradients"].items()}
     return Worked(np.asarray(x, float), np.asarray(y, float), params, [], exact["loss"],
                   exact["loss"], exact["output"][0], [], gradients, rate,
-                  {k: params[k] - rate * g for k, g in gradients.items()}, by_hand=False)
+                  {k: params[k] - rate * g for k, g in gradients.items()}, by_hand=False,
+                  why_float64=why)
 
 
 def _by_hand(report: Report, params: dict[str, np.ndarray], x, y, rate: float) -> Worked:
@@ -101,7 +118,10 @@ def _by_hand(report: Report, params: dict[str, np.ndarray], x, y, rate: float) -
         values[p] = sp.Float(float(params[head][index]))
 
     def value(expr: sp.Expr) -> float:
-        return rounded(sp.N(m.functions_defined(expr).xreplace(values), 30))
+        exact = sp.N(m.functions_defined(expr).xreplace(values), 30)
+        if not (exact.is_real and exact.is_finite):
+            raise _Unroundable(expr)
+        return rounded(exact)
 
     forward = []
     for s, expr in m.definitions.items():

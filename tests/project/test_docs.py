@@ -8,7 +8,7 @@ from derive.network import INPUT_FUNCTIONS
 from derive.notation import NOTATIONS
 from derive.spec import SPEC_KEYS, TRAINING_KEYS
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
 
 
 def test_spec_reference_names_every_registered_thing():

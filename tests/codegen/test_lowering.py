@@ -9,45 +9,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from strategies import networks
 
 from codegen.check import check_module
 from codegen.emit import GENERATED, STYLES, buildable_examples, render
 from codegen.loader import load_source as module_from_source
 from codegen.lower import lower
 from derive import spec as specs
-from derive.activations import ACTIVATIONS
-from derive.losses import LOSSES
 from derive.network import Dense, Network
 from derive.numeric import evaluate
 from derive.render.document import render_text
 from derive.report import build
 
-REPO = Path(__file__).resolve().parent.parent
-HIDDEN = [a for a in ACTIVATIONS if ACTIVATIONS[a].elementwise and ACTIVATIONS[a].trainable]
-
-
-@st.composite
-def networks(draw):
-    depth = draw(st.integers(1, 3))
-    widths = [draw(st.integers(1, 3)) for _ in range(depth)]
-    kind = draw(st.sampled_from(sorted(LOSSES)))
-    allowed = LOSSES[kind].outputs or [a for a in HIDDEN]
-    out = draw(st.sampled_from(sorted(allowed)))
-    if out == "softmax":
-        widths[-1] = max(widths[-1], 2)
-    layers = [Dense(w, draw(st.sampled_from(HIDDEN)), draw(st.booleans()),
-                    draw(st.sampled_from(["weighted_sum", "squared_distance"])))
-              for w in widths[:-1]]
-    layers.append(Dense(widths[-1], out, draw(st.booleans()),
-                        draw(st.sampled_from(["weighted_sum", "squared_distance"]))))
-    loss = {"kind": kind, "factor": draw(st.sampled_from([1, 0.5, 2])),
-            "reduce_outputs": "sum" if kind == "categorical_cross_entropy"
-            else draw(st.sampled_from(["sum", "mean"])),
-            "reduce_examples": draw(st.sampled_from(["sum", "mean"]))}
-    return Network(inputs=draw(st.integers(1, 3)), layers=layers, loss=loss, name="drawn")
-
-
+REPO = Path(__file__).resolve().parents[2]
 def _point(net, seed=0, n=5):
     rng = np.random.default_rng(seed)
     params = {k: rng.normal(0, 0.7, s) for k, s in net.param_shapes().items()}
@@ -136,8 +110,10 @@ def _blocks(source: str) -> list[tuple[str, str]]:
 
 
 def _derive_delta_lines(net) -> list[str]:
+    """The equations `derive --delta` prints, without the notes (e.g. relu'(0)) after them."""
     text = render_text(build(net, delta_only=True))
-    return [line.strip() for line in text.split("Delta form")[1].splitlines()[1:] if line.strip()]
+    lines = [line.strip() for line in text.split("Delta form")[1].splitlines()[1:]]
+    return [line for line in lines if line and not line.startswith("Note:")]
 
 
 def _said(net, style, target="numpy"):

@@ -13,7 +13,7 @@ from derive import spec as specs
 from derive.errors import SpecError
 from derive.network import Dense, Network
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 HOSTILE = [
     'hi """; __import__("os").system("touch pwned"); """',

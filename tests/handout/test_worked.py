@@ -103,3 +103,18 @@ def test_wide_networks_say_their_numbers_are_float64():
     outputs = text.split("Output of the forward pass")[1].split("The loss")[0]
     numbers = [t.rstrip(",") for t in outputs.replace("\\", " ").split() if t[:1].isdigit()]
     assert numbers and all(len(t.split(".")[-1]) == 3 for t in numbers)
+
+
+def test_an_output_rounded_to_the_edge_of_the_loss_is_worked_in_float64_and_says_why():
+    """Rounded to three decimals, σ(8) = 1.000 and ln(1 − 1.000) is infinite: no value a
+    student could compute, so the sheet works the example in float64 and says that is why."""
+    from derive.network import Dense, Network
+
+    net = Network(1, [Dense(1, "sigmoid")], loss={"kind": "binary_cross_entropy"},
+                  name="edge", params={"W1": [[8.0]], "b1": [0.0]},
+                  data={"x": [[1.0]], "y": [[0.0]]})
+    _, full = reports(net)
+    work = worked_example(full, {"W1": [[8.0]], "b1": [0.0]}, [1.0], [0.0], 0.1)
+    assert not work.by_hand and "edge of the loss's domain" in work.why_float64
+    assert work.loss == pytest.approx(8 + float(sp.log(1 + sp.exp(-8))), rel=1e-12)
+    assert "edge of the loss's domain" in render(net)

@@ -9,12 +9,10 @@ import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from strategies import networks
 
-from derive.activations import ACTIVATIONS
 from derive.derivation import Deriver
 from derive.errors import VerificationError
-from derive.losses import LOSSES
 from derive.network import Dense, Network
 from derive.numeric import evaluate
 from derive.report import build, resolve_params
@@ -29,27 +27,6 @@ from derive.verify import (
     verify,
 )
 
-HIDDEN = [a for a in ACTIVATIONS if ACTIVATIONS[a].elementwise]
-
-
-@st.composite
-def networks(draw, depths=(1, 5)):
-    depth = draw(st.integers(*depths))
-    widths = [draw(st.integers(1, 3)) for _ in range(depth)]
-    kind = draw(st.sampled_from(sorted(LOSSES)))
-    allowed = LOSSES[kind].outputs or [a for a in ACTIVATIONS if a != "softmax"]
-    out = draw(st.sampled_from(sorted(allowed)))
-    if out == "softmax":
-        widths[-1] = max(widths[-1], 2)
-    layers = [Dense(w, draw(st.sampled_from(HIDDEN)), draw(st.booleans()),
-                    draw(st.sampled_from(["weighted_sum", "weighted_sum", "squared_distance"])))
-              for w in widths[:-1]]
-    layers.append(Dense(widths[-1], out, draw(st.booleans())))
-    loss = {"kind": kind, "factor": draw(st.sampled_from([1, 0.5, 2])),
-            "reduce_outputs": "sum" if kind == "categorical_cross_entropy"
-            else draw(st.sampled_from(["sum", "mean"]))}
-    return Network(inputs=draw(st.integers(1, 3)), layers=layers, loss=loss)
-
 
 def _entry(model, symbol):
     head, _, rest = model.canonical[symbol].partition("[")
@@ -58,7 +35,7 @@ def _entry(model, symbol):
 
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(networks())
+@given(networks(depths=(1, 5), trainable=False))
 @example(Network(inputs=3, layers=[Dense(3, a) for a in ("tanh", "relu", "softplus", "sigmoid",
                                                          "gaussian")] + [Dense(2, "softmax")],
                  loss="categorical_cross_entropy"))
@@ -88,7 +65,7 @@ def test_derived_equals_numeric_route_and_delta_form(net):
 
 @settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(networks(depths=(1, 2)))
+@given(networks(depths=(1, 2), trainable=False))
 def test_numeric_route_equals_sympy_diff_of_the_expanded_loss(net):
     """The verifier's reference, checked against SymPy on networks small enough to expand."""
     model = Model(net)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import networks
 
 from codegen.check import check, check_module
 from codegen.emit import GENERATED, buildable_examples, render
@@ -68,26 +69,6 @@ def test_a_wrong_gradient_entry_is_caught():
 
 def _losses_for(output):
     return sorted(n for n, loss in LOSSES.items() if loss.outputs is None or output in loss.outputs)
-
-
-@st.composite
-def networks(draw):
-    depth = draw(st.integers(1, 3))
-    layers = []
-    for i in range(depth):
-        last = i == depth - 1
-        act = draw(st.sampled_from(OUTPUT if last else HIDDEN))
-        units = draw(st.integers(2 if act == "softmax" else 1, 3))
-        distance = draw(st.booleans()) and act in ("gaussian", "sigmoid", "tanh") and i > 0
-        layers.append(Dense(units, act, bias=draw(st.booleans()),
-                            input_function="squared_distance" if distance else "weighted_sum"))
-    kind = draw(st.sampled_from(_losses_for(layers[-1].activation)))
-    loss = {"kind": kind,
-            "reduce_outputs": "sum" if kind == "categorical_cross_entropy"
-            else draw(st.sampled_from(["sum", "mean"])),
-            "reduce_examples": draw(st.sampled_from(["sum", "mean"])),
-            "factor": draw(st.sampled_from([1, 0.5, 3]))}
-    return Network(draw(st.integers(1, 3)), layers, loss=loss, name="drawn")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

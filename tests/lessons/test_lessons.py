@@ -21,7 +21,7 @@ from codegen.lessons.search import search
 from codegen.lessons.training import train
 from codegen.loader import load_file
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ a module, else to ``pkg``.
 import ast
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("derive", "codegen")
 
 

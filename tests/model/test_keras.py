@@ -24,7 +24,7 @@ from derive import keras
 from derive.errors import SpecError
 from derive.spec import from_table, load
 
-FIXTURES = Path(__file__).with_name("fixtures") / "keras"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "keras"
 MODELS = ["lamurias", "softmax_classifier", "binary_classifier", "functional_classifier",
           "lamurias_float32"]
 

@@ -25,7 +25,7 @@ import pytest
 from codegen.cli import main
 
 HERE = Path(__file__).parent
-REPO = HERE.parents[1]
+REPO = HERE.parents[2]
 CORPUS = tomllib.loads((HERE / "corpus.toml").read_text())["case"]
 LIMIT = 10.0
 MEMORY = 2 * 1024**3

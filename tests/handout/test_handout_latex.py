@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
-from test_properties import networks
+from strategies import networks
 
 from codegen.cli.handout import sheets_of
 from codegen.latex import compile_pdf, latex_error, overfull
@@ -76,7 +76,7 @@ def test_latex_error_parses_classic_logs():
 @settings(max_examples=3, deadline=None, derandomize=True,
           phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking compiles for minutes
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(net=networks())
+@given(net=networks(depths=(1, 5), trainable=False))
 def test_drawn_networks_compile_clean_in_every_notation(tmp_path, notation, net):
     assume(len(net.layers) <= 3)  # the depths a handout is laid out for
     try:

@@ -18,7 +18,7 @@ from derive import spec as specs
 from derive.errors import ChainruleError, SpecError
 from derive.network import Dense, Network
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def module(net, name="m"):
@@ -216,7 +216,9 @@ def test_codegen_command_writes_and_check_command_reports(tmp_path, capsys):
     from codegen.cli import codegen as codegen_cmd
 
     parser = argparse.ArgumentParser()
-    codegen_cmd.add_parser(parser.add_subparsers())
+    sub = parser.add_subparsers()
+    codegen_cmd.COMMAND.add_to(sub)
+    codegen_cmd.CHECK.add_to(sub)
     args = parser.parse_args(["codegen", "or_gate", "-o", str(tmp_path / "or.py")])
     assert args.func(args) == 0
     args = parser.parse_args(["check", str(tmp_path / "or.py")])
