@@ -137,7 +137,7 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
         "forward": forward,
         "backward": backward,
         "loss_terms": loss_terms,
-        "long_loss": len(f"    E = np.sum({loss_terms})" if lib == "np" else
+        "long_loss": len(f"    E = ({loss_terms}).sum()" if lib == "np" else
                          f"    return torch.sum({loss_terms}) / len(Y)") > LINE,
         "wrap_loss": len(f"    terms = {loss_terms}") > LINE,
         "unpack": unpack,
