@@ -1,20 +1,20 @@
 """The element-wise code of a network, derived from the registries and printed as NumPy.
 
-Contract: ``network_code(net)`` returns a ``NetworkCode``: for each layer the statement that
-computes its output into ``a{l}`` and (hidden layers) the activation derivative that scales
-``delta{l}``; the statements computing the output delta ``delta{L}`` = scale · ∂E/∂z_L, the
-``reduce_examples`` mean's 1/n and the scalar ``scale`` (1 for the gradient, −ε when training
-steps) folded into one final multiply; and the expression of the total loss. The output
-delta is the first backward statement of ``codegen.lower.lower(net)``, its element-wise parts
-(∂E/∂a, f′) the registry forms ``codegen.print_arrays`` gives every printer; nothing here
-differentiates. The activations and the loss terms are ``ACTIVATIONS``/``LOSSES`` entries,
-vectorised over the outputs and rewritten for float safety before printing; the loss
-terms are also printed as statements building them in ``delta{L}`` (whose sum is the
-loss; for terms r², r, summed as r · r) when they fill an (n, K) array; nothing
-here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
+Contract: ``network_code(net)`` returns a ``NetworkCode``: for each layer the statements that
+compute its output into ``a{l}``; the statements computing the output delta ``delta{L}`` =
+scale · ∂E/∂z_L, the ``reduce_examples`` mean's 1/n and the scalar ``scale`` (1 for the
+gradient, −ε when training steps) folded into one final multiply; and the expression of the
+total loss. The output delta is the first backward statement of ``codegen.lower.lower(net)``,
+its element-wise parts (∂E/∂a, f′) the registry forms ``codegen.print_arrays`` gives every
+printer; nothing here differentiates. The activations and the loss terms are
+``ACTIVATIONS``/``LOSSES`` entries, vectorised over the outputs and rewritten for float safety
+before printing; the loss terms are also printed as statements building them in ``delta{L}``
+(whose sum is the loss; for terms r², r, summed as r · r) when they fill an (n, K) array;
+nothing here is typed by hand. Array names: ``X`` (the first layer's input), ``Y`` (targets),
 ``z{l}``, ``a{l}``, ``delta{l}``, ``n`` (examples in the batch), and ``lse{L}`` when the output
 layer is a softmax: ln Σ_k exp(z_k) of each row, which its forward statements leave behind so
-that the loss reuses it instead of reducing z{L} again.
+that the loss reuses it instead of reducing z{L} again. ``factors(expr)`` prints a product's
+factors, to be multiplied into an array one at a time.
 """
 
 from __future__ import annotations
@@ -24,33 +24,24 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
+from codegen import sympy_code as sc
 from codegen.lower import Named, lower
 from codegen.print_arrays import ArrayPrinter
-from codegen.sympy_code import (
-    NumpyPrinter,
-    RowLogSumExp,
-    Rowsum,
-    cancel_outputs,
-    stabilize,
-    vectorize,
-)
 from derive import delta as d
 from derive.activations import get_activation
 from derive.losses import fuses, get_loss
 from derive.network import Network
 
-PRINTER = NumpyPrinter()
+PRINTER = sc.NumpyPrinter()
 
 
 @dataclass(frozen=True)
 class LayerCode:
-    """Printed code of one layer: its output statement and its derivative (None when 1)."""
+    """Printed code of one layer: the statements computing its output, and that output."""
 
     activation: str
     output: list[str]
     output_text: str
-    derivative: str | None
-    derivative_factors: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,29 +67,24 @@ def _layer_code(net: Network, l: int) -> LayerCode:
     act = get_activation(net.layers[l - 1].activation)
     z, a = _arrays(l)
     if act.elementwise:
-        output = stabilize(act.stable(z))
-        is_hidden = l < len(net.layers)
-        derivative = stabilize(act.derivative(z, a)) if is_hidden else sp.Integer(1)
+        output = sc.stabilize(act.stable(z))
     else:
         zs = sp.symbols(f"z_0:{net.layers[l - 1].units}")
-        output = vectorize(stabilize(act.stable(list(zs))[0]), [{zk: z} for zk in zs])
-        derivative = sp.Integer(1)  # only ever an output layer, whose delta is built whole
+        output = sc.vectorize(sc.stabilize(act.stable(list(zs))[0]), [{zk: z} for zk in zs])
     return LayerCode(
         activation=act.name,
         output=PRINTER.doprint_into(output, str(a), lse=_lse(net, l)),
         output_text=PRINTER.doprint(_named_lse(output, net, l)),
-        derivative=None if derivative == 1 else PRINTER.doprint(derivative),
-        derivative_factors=_factors(derivative),
     )
 
 
-def _factors(expr: sp.Expr) -> list[str] | None:
+def factors(expr: sp.Expr) -> list[str] | None:
     """The factors of a product of arrays, printed (multiplied in one at a time, they need
     no temporary for the product); None unless ``expr`` is such a product."""
-    factors = sp.Mul.make_args(expr)
-    if len(factors) < 2 or any(f.is_Number for f in factors):
+    parts = sp.Mul.make_args(expr)
+    if len(parts) < 2 or any(f.is_Number for f in parts):
         return None
-    return [PRINTER.doprint(f) for f in factors]
+    return [PRINTER.doprint(f) for f in parts]
 
 
 def _lse(net: Network, l: int) -> str | None:
@@ -109,7 +95,7 @@ def _lse(net: Network, l: int) -> str | None:
 def _named_lse(expr: sp.Expr, net: Network, l: int) -> sp.Expr:
     """``expr`` with layer l's row log-sum-exp written as its array ``lse{l}``, if it has one."""
     lse = _lse(net, l)
-    return expr if lse is None else expr.xreplace({RowLogSumExp(_arrays(l)[0]): sp.Symbol(lse)})
+    return expr if lse is None else expr.xreplace({sc.RowLogSumExp(_arrays(l)[0]): sp.Symbol(lse)})
 
 
 def _symbolic(node, printer: ArrayPrinter) -> sp.Expr:
@@ -144,13 +130,13 @@ def _output_delta(net: Network) -> tuple[sp.Expr, str, sp.Expr | None]:
     if isinstance(node, d.SoftmaxJvp):
         named = sp.Symbol(f"q{last}")
         rule = "q − a ⊙ Σ_k q_k with q = a ⊙ ∂E/∂a (softmax Jacobian-vector product)"
-        return factor * (named - A * Rowsum(named)), rule, printer.softmax_q(node.a, node.g)
+        return factor * (named - A * sc.Rowsum(named)), rule, printer.softmax_q(node.a, node.g)
     loss, act = get_loss(net.loss.kind), get_activation(net.layers[-1].activation)
     if fuses(loss.name, act.name):
         rule = f"{loss.name} fused with {act.name}: the derivatives cancel to a − y"
     else:
         rule = f"∂E/∂a ⊙ {act.name}'(z)"
-    return factor * cancel_outputs(_symbolic(node, printer), [A]), rule, None
+    return factor * sc.cancel_outputs(_symbolic(node, printer), [A]), rule, None
 
 
 def _total_loss(net: Network, outs, ys, zs, comps) -> sp.Expr:
@@ -165,12 +151,12 @@ def _total_loss(net: Network, outs, ys, zs, comps) -> sp.Expr:
             lambda e: isinstance(e, sp.log) and e.args[0] in outs,
             lambda e: sp.log(stable[outs.index(e.args[0])]),
         )
-    terms = vectorize(stabilize(example), comps)
+    terms = sc.vectorize(sc.stabilize(example), comps)
     # Summing every entry makes an outermost sum over outputs redundant: c Σ_k h_k → c h.
     coeff, rest = terms.as_coeff_Mul()
-    if isinstance(rest, Rowsum):
+    if isinstance(rest, sc.Rowsum):
         terms = coeff * rest.args[0]
-    return stabilize(sp.factor_terms(terms))
+    return sc.stabilize(sp.factor_terms(terms))
 
 
 def _loss_into(total: sp.Expr, last: int) -> tuple[list[str] | None, str | None]:
@@ -179,7 +165,7 @@ def _loss_into(total: sp.Expr, last: int) -> tuple[list[str] | None, str | None]
     (squared error), whose sum is r · r, r printed. None when the terms are not an (n, K) array (one
     number per row, after a sum over the outputs), which that array cannot hold."""
     outputs = {sp.Symbol("Y"), *_arrays(last)}
-    if total.has(Rowsum, RowLogSumExp) or not total.free_symbols & outputs:
+    if total.has(sc.Rowsum, sc.RowLogSumExp) or not total.free_symbols & outputs:
         return None, None
     target = f"delta{last}"
     if isinstance(total, sp.Pow) and total.exp == 2 and total.base.free_symbols & outputs:
@@ -202,7 +188,7 @@ def network_code(net: Network) -> NetworkCode:
     delta, rule, q = _output_delta(net)
     # The constant factor of δ_L, the mean's 1/n and the caller's scale are one multiply
     # at the end: δ_L ← (c · scale / n) δ_L, so that training folds −ε into it for free.
-    whole = stabilize(sp.factor_terms(delta))
+    whole = sc.stabilize(sp.factor_terms(delta))
     coeff, core = whole.as_independent(*whole.free_symbols, as_Add=False)
     core = _named_lse(core, net, last)
     factor = coeff * sp.Symbol("scale")
@@ -212,7 +198,7 @@ def network_code(net: Network) -> NetworkCode:
     factor_text = PRINTER.doprint(num)
     if den != 1:
         factor_text += f" / {PRINTER.parenthesize(den, PRECEDENCE['Mul'])}"
-    delta = stabilize(sp.factor_terms(delta))
+    delta = sc.stabilize(sp.factor_terms(delta))
     total = _total_loss(net, outs, ys, zs, comps)
     # The forward pass has computed ln Σ_k exp(z_k) of each row of a softmax already.
     delta, total = _named_lse(delta, net, last), _named_lse(total, net, last)
@@ -221,7 +207,7 @@ def network_code(net: Network) -> NetworkCode:
     loss_into, residual = _loss_into(total, last)
     return NetworkCode(
         layers=[_layer_code(net, l) for l in range(1, last + 1)],
-        q=None if q is None else PRINTER.doprint(stabilize(sp.factor_terms(q))),
+        q=None if q is None else PRINTER.doprint(sc.stabilize(sp.factor_terms(q))),
         delta=[*PRINTER.doprint_into(core, target), f"{target} *= {factor_text}"],
         delta_text=PRINTER.doprint(delta),
         delta_rule=rule,

@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 
+from codegen.layout import Call, text
 from codegen.literal import docstring_text, py_number
 from derive.activations import get_activation
 from derive.errors import SpecError
@@ -98,24 +99,15 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _array_call(values: np.ndarray, indent: int, lead: int) -> str:
-    """``np.array(…, dtype=DTYPE)`` laid out as ruff does: one line if it fits, else a row a line.
+def _array(values: np.ndarray) -> Call:
+    """``np.array(…, dtype=DTYPE)`` of a 1-D or 2-D array, for ``layout``: a matrix a row a
+    line when the call does not fit on one."""
+    def row(v: np.ndarray) -> Call:
+        return Call("", [_number(x) for x in v], "[]")
 
-    ``indent`` is the statement's indentation, ``lead`` the characters before the call on its
-    line beyond that indentation, and one more for a trailing comma or bracket.
-    """
-    rows = [_row(v) for v in values] if values.ndim == 2 else [_row(values)]
-    flat = "[" + ", ".join(rows) + "]" if values.ndim == 2 else rows[0]
-    one_line = f"np.array({flat}, dtype=DTYPE)"
-    if indent + lead + len(one_line) + 1 <= 100:
-        return one_line
-    pad, inner = " " * (indent + 4), " " * (indent + 8)
-    body = "".join(f"{inner}{row},\n" for row in rows)
-    return f"np.array(\n{pad}[\n{body}{pad}],\n{pad}dtype=DTYPE,\n{' ' * indent})"
-
-
-def _row(values: np.ndarray) -> str:
-    return "[" + ", ".join(_number(v) for v in values) + "]"
+    data = Call("", [row(v) for v in values], "[]", rows=True) if values.ndim == 2 \
+        else row(values)
+    return Call("np.array", [data, "dtype=DTYPE"])
 
 
 def _data_context(net: Network) -> dict[str, object]:
@@ -123,7 +115,8 @@ def _data_context(net: Network) -> dict[str, object]:
     table = np.hstack([x, y])
     context = {"rows": len(x), "columns": table.shape[1], "inputs": x.shape[1]}
     if table.size <= INLINE_LIMIT:
-        return {**context, "inline": True, "x": _array_call(x, 4, 4), "y": _array_call(y, 4, 4)}
+        return {**context, "inline": True, "x": text(_array(x), 4, 4),
+                "y": text(_array(y), 4, 4)}
     small = bool(np.all(table == np.round(table)) and table.min() >= 0 and table.max() <= 255)
     storage = "uint8" if small else "float64"
     blob = base64.b64encode(zlib.compress(table.astype(storage).tobytes(), 9)).decode()
@@ -160,12 +153,9 @@ PREDICT_DOCS = {
 
 
 def _shapes_line(net: Network) -> str:
-    """SHAPES as ruff lays it out: one line if it fits, else an entry a line."""
+    """SHAPES's dict, laid out after ``SHAPES = ``."""
     entries = [f'"{k}": {s}' for k, s in net.param_shapes().items()]
-    line = "{" + ", ".join(entries) + "}"
-    if len("SHAPES = ") + len(line) <= 100:
-        return line
-    return "{\n" + "".join(f"    {e},\n" for e in entries) + "}"
+    return text(Call("", entries, "{}"), 0, len("SHAPES = "))
 
 
 def _init_note(net: Network, how: str) -> str:
@@ -181,7 +171,7 @@ def common_context(net: Network, spec: str, dtype_name: str, lib: str = "np") ->
         f"{'PyTorch' if lib == 'torch' else 'NumPy'}."
     spec_params = None
     if net.params is not None:
-        spec_params = [(k, _array_call(v, 8, len(k) + 4)) for k, v in net.params.items()]
+        spec_params = [(k, text(_array(v), 8, len(k) + 4, 1)) for k, v in net.params.items()]
     init = []
     for l, layer in enumerate(net.layers, start=1):
         init.append({"key": f"W{l}", "expr": _init_expr(net, l, training["init"])[0]})

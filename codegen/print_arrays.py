@@ -154,7 +154,7 @@ class ArrayPrinter:
             return text, MUL
         return text, 0
 
-    def _p(self, node: object) -> tuple[str, int]:  # noqa: C901 - one case per node class
+    def _p(self, node: object) -> tuple[str, int]:  # one case per node class
         match node:
             case d.Mat(key):
                 return var(key), ATOM

@@ -7,7 +7,8 @@ becomes ``RowLogSumExp``; anything it cannot vectorise is a ``SpecError``. ``sta
 applies the float-safety rewrites (``sympy.codegen.rewriting``) before printing.
 ``NumpyPrinter().doprint(expr)`` prints an expression exactly as ``ruff format`` would lay it
 out; ``doprint_into(expr, target)`` prints statements that write it into an existing array
-with ``out=`` so training allocates nothing. The printer recurses through itself only and
+with ``out=`` so training allocates nothing, each call a ``codegen.layout.Call`` that can be
+laid out in lines. The printer recurses through itself only and
 refuses (``SpecError``) any node it does not know.
 """
 
@@ -20,6 +21,7 @@ from sympy.codegen.rewriting import ReplaceOptim, log1p_opt, optimize
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from codegen.layout import Call
 from derive.activations import get_activation
 from derive.errors import SpecError
 
@@ -143,6 +145,13 @@ def _softmax_arg(e: sp.Expr) -> sp.Expr | None:
     return None
 
 
+def _max_args(expr: sp.Max) -> list[sp.Expr]:
+    """The two arguments of a maximum, a 0 last (np.maximum(z, 0))."""
+    zero = [a for a in expr.args if a == 0]
+    other = [a for a in expr.args if a != 0]
+    return other + zero if zero else list(expr.args)
+
+
 _FUNCTIONS = {
     sp.exp: "np.exp",
     sp.log: "np.log",
@@ -237,10 +246,7 @@ class NumpyPrinter(StrPrinter):
     def _print_Max(self, expr: sp.Max) -> str:
         if len(expr.args) != 2:
             return self.emptyPrinter(expr)
-        zero = [a for a in expr.args if a == 0]
-        other = [a for a in expr.args if a != 0]
-        args = other + zero if zero else list(expr.args)
-        return f"np.maximum({', '.join(self._print(a) for a in args)})"
+        return f"np.maximum({', '.join(self._print(a) for a in _max_args(expr))})"
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         # H(x, 0) is the mask x > 0 and H(x, 1) is x >= 0: a comparison is 4x np.heaviside's speed.
@@ -272,17 +278,17 @@ class NumpyPrinter(StrPrinter):
         augmented assignment per operation, so no (n, units) temporary is allocated. A softmax
         also leaves its row log-sum-exp in the (n, 1) array ``lse`` when one is named.
         """
-        softmax = _softmax_arg(expr)
+        softmax, out = _softmax_arg(expr), f"out={target}"
         if softmax is not None:
             # exp(x − lse x) = exp(x − max x) / Σ exp(x − max x): no overflow, one pass less.
             x = self._print(softmax)
             if lse is None:
-                return [f"np.subtract({x}, {x}.max(axis=1, keepdims=True), out={target})",
-                        f"np.exp({target}, out={target})",
+                return [Call("np.subtract", [x, f"{x}.max(axis=1, keepdims=True)", out]),
+                        Call("np.exp", [target, out]),
                         f"{target} /= {target}.sum(axis=1, keepdims=True)"]
-            return [f"{x}.max(axis=1, keepdims=True, out={lse})",
-                    f"np.subtract({x}, {lse}, out={target})",
-                    f"np.exp({target}, out={target})",
+            return [Call(f"{x}.max", ["axis=1", "keepdims=True", f"out={lse}"]),
+                    Call("np.subtract", [x, lse, out]),
+                    Call("np.exp", [target, out]),
                     f"rowsum = {target}.sum(axis=1, keepdims=True)",
                     f"{target} /= rowsum",
                     f"{lse} += np.log(rowsum)"]
@@ -298,7 +304,8 @@ class NumpyPrinter(StrPrinter):
             (arg,) = expr.args
             if arg.is_Atom:
                 return [self._call_into(expr, target)]
-            return [*self._into(arg, target), f"{_FUNCTIONS[expr.func]}({target}, out={target})"]
+            call = Call(_FUNCTIONS[expr.func], [target, f"out={target}"])
+            return [*self._into(arg, target), call]
         if isinstance(expr, sp.Mul) and not expr.could_extract_minus_sign():
             num, den = sp.fraction(expr, exact=True)
             factors = sp.Mul.make_args(num)
@@ -333,29 +340,29 @@ class NumpyPrinter(StrPrinter):
             return f"{target} *= {self._print(1 / den)}"
         return f"{target} /= {self.parenthesize(den, PRECEDENCE['Mul'])}"
 
-    def _call_into(self, expr: sp.Expr, target: str) -> str:
+    def _call_into(self, expr: sp.Expr, target: str) -> Call:
         """One call writing ``expr`` into ``target`` with ``out=`` (operands may be temporaries)."""
+        out = f"out={target}"
         if isinstance(expr, sp.Function) and expr.func in _FUNCTIONS:
-            args = ", ".join(self._print(a) for a in expr.args)
-            return f"{_FUNCTIONS[expr.func]}({args}, out={target})"
-        if isinstance(expr, sp.Max):
-            return f"{self._print(expr)[:-1]}, out={target})"
+            return Call(_FUNCTIONS[expr.func], [*(self._print(a) for a in expr.args), out])
+        if isinstance(expr, sp.Max) and len(expr.args) == 2:
+            return Call("np.maximum", [*(self._print(a) for a in _max_args(expr)), out])
         if isinstance(expr, sp.Mul):
             num, den = sp.fraction(expr, exact=True)
             if den.is_Integer and den > 0 and den & (den - 1) == 0:  # exactly × 2^-k
-                return f"np.multiply({self._print(num)}, {self._print(1 / den)}, out={target})"
+                return Call("np.multiply", [self._print(num), self._print(1 / den), out])
             if den != 1:
-                return f"np.divide({self._print(num)}, {self._print(den)}, out={target})"
+                return Call("np.divide", [self._print(num), self._print(den), out])
             head, *tail = sp.Mul.make_args(num)
             if head.is_Number and tail:
                 head, *tail = sp.Mul(head, tail[0], evaluate=False), *tail[1:]
             if tail:
                 rest = self._print(sp.Mul(*tail, evaluate=False))
-                return f"np.multiply({self._print(head)}, {rest}, out={target})"
+                return Call("np.multiply", [self._print(head), rest, out])
         if isinstance(expr, sp.Add):
             head, *tail = self._terms(expr)
             rest = sp.Add(*tail, evaluate=False)
             if rest.could_extract_minus_sign():
-                return f"np.subtract({self._print(head)}, {self._print(-rest)}, out={target})"
-            return f"np.add({self._print(head)}, {self._print(rest)}, out={target})"
-        return f"np.copyto({target}, {self._print(expr)})"
+                return Call("np.subtract", [self._print(head), self._print(-rest), out])
+            return Call("np.add", [self._print(head), self._print(rest), out])
+        return Call("np.copyto", [target, self._print(expr)])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from derive.errors import entry
+from derive.errors import by_name, entry
 
 Expr = sp.Expr
 
@@ -84,9 +84,8 @@ def _softmax_stable(zs: list[Expr]) -> list[Expr]:
     return [sp.exp(z - lse) for z in zs]
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in [
+ACTIVATIONS: dict[str, Activation] = by_name(
+    [
         Activation(
             name="identity",
             title="identity (linear)",
@@ -192,7 +191,7 @@ ACTIVATIONS: dict[str, Activation] = {
             output_layer_only=True,
         ),
     ]
-}
+)
 
 
 def get_activation(name: str) -> Activation:

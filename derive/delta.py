@@ -10,138 +10,46 @@ same trees are printed by ``derive.render`` (in either convention) and evaluated
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 
 from derive.activations import get_activation
 from derive.losses import fuses, get_loss
 from derive.network import Network
 
 
-@dataclass(frozen=True)
-class Mat:
-    """A named matrix: ``A0`` (the inputs X), ``Y``, ``W1``, ``b1``, ``Z1``, ``A1``, ``D1``."""
-
-    key: str
-
-
-@dataclass(frozen=True)
-class T:
-    """Transpose."""
-
-    x: object
+def _node(name: str, doc: str, *fields: str | tuple) -> type:
+    """A node kind of the delta trees: a frozen dataclass of these fields, in order (a field
+    is a name, or (name, type, dataclasses.field(...)) for one with a default)."""
+    cls = make_dataclass(name, [(f, object) if isinstance(f, str) else f for f in fields],
+                         frozen=True, namespace={"__doc__": doc})
+    cls.__module__ = __name__
+    return cls
 
 
-@dataclass(frozen=True)
-class Prod:
-    """Matrix product."""
-
-    a: object
-    b: object
-
-
-@dataclass(frozen=True)
-class Had:
-    """Element-wise (Hadamard) product ⊙."""
-
-    a: object
-    b: object
-
-
-@dataclass(frozen=True)
-class Plus:
-    """Sum a + b (a bias row broadcast over the batch)."""
-
-    a: object
-    b: object
-
-
-@dataclass(frozen=True)
-class Sub:
-    """Difference a − b."""
-
-    a: object
-    b: object
-
-
-@dataclass(frozen=True)
-class Scale:
-    """A constant times a matrix; ``per_example`` divides by the batch size n."""
-
-    factor: object
-    x: object
-    per_example: bool = False
-
-
-@dataclass(frozen=True)
-class ColSum:
-    """Sum over the batch (rows): 1ᵀ X."""
-
-    x: object
-
-
-@dataclass(frozen=True)
-class Fn:
-    """An activation applied element-wise (or row-wise, for softmax)."""
-
-    activation: str
-    x: object
-
-
-@dataclass(frozen=True)
-class Ident:
-    """An activation's derivative identity, element-wise, at pre-activation z and output a."""
-
-    activation: str
-    z: object
-    a: object
-
-
-@dataclass(frozen=True)
-class DLoss:
-    """∂E/∂A of the per-example loss, element-wise over the batch."""
-
-    a: object
-
-
-@dataclass(frozen=True)
-class SoftmaxJvp:
-    """Softmax's Jacobian applied to g, row by row: A ⊙ (g − (g ⊙ A) 1)."""
-
-    a: object
-    g: object
-
-
-@dataclass(frozen=True)
-class SqDist:
-    """The squared-distance input function: Z_nj = Σ_i (X_ni − W_ij)²."""
-
-    x: object
-    w: object
-
-
-@dataclass(frozen=True)
-class SqDistGradW:
-    """∂E/∂W of a squared-distance layer: 2 (W ⊙ 1ᵀΔ − Xᵀ Δ)."""
-
-    x: object
-    w: object
-    d: object
-
-
-@dataclass(frozen=True)
-class SqDistBack:
-    """Δ through a squared-distance layer to its inputs: 2 (X ⊙ Δ1 − Δ Wᵀ)."""
-
-    x: object
-    w: object
-    d: object
-
-
-@dataclass(frozen=True)
-class Grad:
-    """The left side ∂E/∂P of a gradient equation."""
-
-    key: str
+Mat = _node("Mat", "A named matrix: ``A0`` (the inputs X), ``Y``, ``W1``, ``b1``, ``Z1``, "
+                   "``A1``, ``D1``.", "key")
+T = _node("T", "Transpose.", "x")
+Prod = _node("Prod", "Matrix product.", "a", "b")
+Had = _node("Had", "Element-wise (Hadamard) product ⊙.", "a", "b")
+Plus = _node("Plus", "Sum a + b (a bias row broadcast over the batch).", "a", "b")
+Sub = _node("Sub", "Difference a − b.", "a", "b")
+Scale = _node("Scale", "A constant times a matrix; ``per_example`` divides by the batch size n.",
+               "factor", "x", ("per_example", bool, field(default=False)))
+ColSum = _node("ColSum", "Sum over the batch (rows): 1ᵀ X.", "x")
+Fn = _node("Fn", "An activation applied element-wise (or row-wise, for softmax).",
+            "activation", "x")
+Ident = _node("Ident", "An activation's derivative identity, element-wise, at pre-activation "
+                       "z and output a.", "activation", "z", "a")
+DLoss = _node("DLoss", "∂E/∂A of the per-example loss, element-wise over the batch.", "a")
+SoftmaxJvp = _node("SoftmaxJvp", "Softmax's Jacobian applied to g, row by row: "
+                                 "A ⊙ (g − (g ⊙ A) 1).", "a", "g")
+SqDist = _node("SqDist", "The squared-distance input function: Z_nj = Σ_i (X_ni − W_ij)².",
+                "x", "w")
+SqDistGradW = _node("SqDistGradW", "∂E/∂W of a squared-distance layer: 2 (W ⊙ 1ᵀΔ − Xᵀ Δ).",
+                     "x", "w", "d")
+SqDistBack = _node("SqDistBack", "Δ through a squared-distance layer to its inputs: "
+                                 "2 (X ⊙ Δ1 − Δ Wᵀ).", "x", "w", "d")
+Grad = _node("Grad", "The left side ∂E/∂P of a gradient equation.", "key")
 
 
 @dataclass(frozen=True)

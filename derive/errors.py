@@ -28,3 +28,10 @@ def entry(table: dict, key: object, what: str):
         return table[key]
     except (KeyError, TypeError):
         raise SpecError(f"unknown {what} {key!r}; use one of: {', '.join(table)}") from None
+
+
+def by_name(entries: list) -> dict:
+    """A registry table: each entry under its ``name``, in order; a repeated name is a bug."""
+    table = {e.name: e for e in entries}
+    assert len(table) == len(entries), "two registry entries share a name"
+    return table

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from derive.errors import SpecError, entry
+from derive.errors import SpecError, by_name, entry
 
 Expr = sp.Expr
 REDUCTIONS = ("sum", "mean")
@@ -116,9 +116,8 @@ def _hellinger(outs, ys, spec):
     return spec.factor * _reduce(terms, spec.reduce_outputs) / sp.sqrt(2)
 
 
-LOSSES: dict[str, Loss] = {
-    loss.name: loss
-    for loss in [
+LOSSES: dict[str, Loss] = by_name(
+    [
         Loss(
             name="squared_error",
             title="squared error",
@@ -165,7 +164,7 @@ LOSSES: dict[str, Loss] = {
             note="needs positive outputs and non-negative targets",
         ),
     ]
-}
+)
 
 
 def fuses(kind: str, activation: str) -> bool:

@@ -50,10 +50,11 @@ def user_name(name: str) -> Name:
 
 
 def _idx(*indices: int) -> tuple[str, str]:
-    """LaTeX and text of 1-based indices (commas once any reaches 10)."""
+    """LaTeX and text of 1-based indices (commas once any reaches 10; digits subscripted in
+    text either way: a₁₀, w₃,₁₀)."""
     parts = [str(i) for i in indices]
     sep = "," if any(i >= 10 for i in indices) else ""
-    return sep.join(parts), sep.join(parts).translate(SUB) if not sep else ",".join(parts)
+    return sep.join(parts), sep.join(parts).translate(SUB)
 
 
 class Notation:

@@ -232,9 +232,15 @@ class Model:
         """The per-example loss in parameters, inputs and targets alone."""
         return self.expand(self.loss_expr)
 
-    def network_function(self) -> list[sp.Expr]:
-        """The outputs, nested: activations kept as named functions, intermediates inlined."""
+    @cached_property
+    def nested(self) -> dict[sp.Symbol, sp.Expr]:
+        """Each named intermediate with the intermediates it uses inlined, activations kept
+        as named functions."""
         nested: dict[sp.Symbol, sp.Expr] = {}
         for name, expr in self.definitions.items():
             nested[name] = expr.xreplace(nested)
-        return [nested[a] for a in self.outputs]
+        return nested
+
+    def network_function(self) -> list[sp.Expr]:
+        """The outputs, nested: activations kept as named functions, intermediates inlined."""
+        return [self.nested[a] for a in self.outputs]

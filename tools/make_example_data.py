@@ -74,7 +74,8 @@ def digits() -> bytes:
     data = load_digits()
     x = data.data.astype(np.int64)
     y = np.eye(10, dtype=np.int64)[data.target]
-    header = [f"x_{i + 1}" for i in range(64)] + [f"d{k}" for k in range(10)]
+    # y_k marks the digit k − 1, so that it pairs with the output a_k, both counted from 1.
+    header = [f"x_{i + 1}" for i in range(64)] + [f"y_{k + 1}" for k in range(10)]
     return to_csv(header, x, y)
 
 

@@ -36,35 +36,32 @@ from keras.src.backend.common import dtypes  # noqa: E402
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "keras"
 
 
-def lamurias() -> tuple[keras.Model, np.ndarray, np.ndarray]:
-    """The lecture's 2-4-4-1 sigmoid model, mse, SGD(momentum 0.9) (course notes 004)."""
-    model = keras.Sequential([
-        keras.Input(shape=(2,)),
-        keras.layers.Dense(4, activation="sigmoid", bias_initializer="random_normal"),
-        keras.layers.Dense(4, activation="sigmoid", bias_initializer="random_normal"),
-        keras.layers.Dense(1, activation="sigmoid", bias_initializer="random_normal"),
-    ], name="lamurias")
+def _lamurias_model(name: str, **dtype: str) -> keras.Model:
+    """The lecture's 2-4-4-1 sigmoid model, mse, SGD(momentum 0.9) (course notes 004);
+    ``dtype="float32"`` sets every layer's dtype, as Keras saves a model by default."""
+    model = keras.Sequential(
+        [keras.Input(shape=(2,), **dtype)]
+        + [keras.layers.Dense(units, activation="sigmoid", bias_initializer="random_normal",
+                              **dtype) for units in (4, 4, 1)], name=name)
     model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=0.5, momentum=0.9))
+    return model
+
+
+def _lamurias_data() -> tuple[np.ndarray, np.ndarray]:
+    """Its data: the signs of 8 seeded points, XOR-like."""
     rng = np.random.default_rng(1)
     x = np.round(rng.normal(size=(8, 2)), 4)
-    y = (x[:, :1] * x[:, 1:] > 0).astype(float)
-    return model, x, y
+    return x, (x[:, :1] * x[:, 1:] > 0).astype(float)
+
+
+def lamurias() -> tuple[keras.Model, np.ndarray, np.ndarray]:
+    """The lecture's model with its data."""
+    return _lamurias_model("lamurias"), *_lamurias_data()
 
 
 def lamurias_float32() -> tuple[keras.Model, np.ndarray, np.ndarray]:
     """The lecture's model as Keras saves it by default: float32 weights and arithmetic."""
-    model = keras.Sequential([
-        keras.Input(shape=(2,), dtype="float32"),
-        keras.layers.Dense(4, activation="sigmoid", bias_initializer="random_normal",
-                           dtype="float32"),
-        keras.layers.Dense(4, activation="sigmoid", bias_initializer="random_normal",
-                           dtype="float32"),
-        keras.layers.Dense(1, activation="sigmoid", bias_initializer="random_normal",
-                           dtype="float32"),
-    ], name="lamurias_float32")
-    model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=0.5, momentum=0.9))
-    _, x, y = lamurias()
-    return model, x, y
+    return _lamurias_model("lamurias_float32", dtype="float32"), *_lamurias_data()
 
 
 def softmax_classifier() -> tuple[keras.Model, np.ndarray, np.ndarray]:

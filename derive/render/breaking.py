@@ -2,12 +2,13 @@
 
 Contract: ``BreakingTexPrinter(model, inline)`` prints like ``TexPrinter`` but writes every
 construct that TeX cannot break — a pending derivative of a long expression, e^{long}, a long
-denominator — in a breakable form (∂/∂v (…), exp(…), (…)⁻¹), and marks where a line may break
-(before +, −, ·, ⊙ outside any TeX group) and which brackets may span lines. ``rows`` lays a
-marked right side out in align rows of at most the given width (in ``tex_width`` units, about
-one math letter each); a bracket that ends up split over lines gets a fixed size (\\bigl …
-\\Biggl, larger outside), one on a single line keeps \\left … \\right. ``tex_width`` is an
-estimate, checked by the handout tests against pdflatex's overfull-box warnings.
+denominator or numerator — in a breakable form (∂/∂v (…), exp(…), (…)⁻¹, 1/d · (…)), and
+marks where a line may break (before +, −, ·, ⊙ outside any TeX group) and which brackets may
+span lines. ``rows`` lays a marked right side out in align rows of at most the given width (in
+``tex_width`` units, about one math letter each); a bracket that ends up split over lines gets
+a fixed size (\\bigl … \\Biggl, larger outside), one on a single line keeps \\left …
+\\right. ``tex_width`` is an estimate, checked by the handout tests against pdflatex's
+overfull-box warnings.
 """
 
 from __future__ import annotations
@@ -62,18 +63,20 @@ class _Width:
         self.i += 1
         if c == "{":
             return self.run("}")
-        if c in "^_":
-            return 0.7 * self.group()
+        if c in "^_":  # script size is 8/11 of the text, script-script 6/11
+            return 0.75 * self.group()
         if c in (BREAK, " ", "&", "}"):
             return 0.0
-        if c in (OPEN, CLOSE, "(", ")", "[", "]", "|"):
+        if c in (OPEN, CLOSE):  # may be set as \bigl( … \Biggl(, wider than (
+            return 0.95
+        if c in ("(", ")", "[", "]", "|"):
             return 0.8
         if c in "+-=<>":
             return 2.2
         if c in ",.;'":
             return 0.5
         if c != "\\":
-            return _WIDE.get(c, 1.0)
+            return _WIDE.get(c, 1.3 if c.isupper() else 1.0)  # capitals: about 3/4 em
         m = re.match(r"[A-Za-z]+|.", self.s[self.i:])
         name = m.group(0) if m else ""
         self.i += len(name)
@@ -81,9 +84,10 @@ class _Width:
             top, bottom = self.group(), self.group()
             return max(top, bottom) * (0.8 if name == "tfrac" else 1.0) + 0.6
         if name in _GROUP_COMMANDS:
-            return self.group() * (0.9 if name.startswith("text") else 1.0)
-        if name == "sqrt":
-            return self.group() + 1.2
+            scale = {"mathbf": 1.15, "boldsymbol": 1.15}.get(name, 1.0)  # bold is wider
+            return self.group() * (0.9 if name.startswith("text") else scale)
+        if name == "sqrt":  # the radical sign is about 0.8 em
+            return self.group() + 1.6
         if name in ("hspace", "rule", "label", "tag"):
             self.group()
             return 8.0 if name == "hspace" else 0.0
@@ -139,6 +143,10 @@ class BreakingTexPrinter(TexPrinter):
             if self._long(bottom):
                 inverse = rf"\left({bottom}\right)^{{-1}}"
                 return inverse if numer == 1 else rf"{self._print(numer)} \cdot {inverse}"
+            top = self._print(numer)
+            if self._long(top):  # a long numerator over a short denominator: 1/d · (…)
+                top = rf"\left({top}\right)" if isinstance(numer, sp.Add) else top
+                return rf"\frac{{1}}{{{bottom}}} \cdot {top}"
         return super()._print_Mul(expr)
 
 

@@ -15,6 +15,7 @@ import sympy as sp
 
 from derive.derivation import RULES
 from derive.render.escape import tex_text
+from derive.render.forms import WHERE, function_pairs
 from derive.render.matrix import equation_latex, equation_text
 from derive.render.printers import TexPrinter, TextPrinter
 from derive.report import Report
@@ -148,14 +149,11 @@ def render_text(report: Report) -> str:
         out += ["", "Network function (one definition per unit):"]
         out += [f"  {tp.doprint(s)} = {tp.doprint(e)}" for s, e in m.definitions.items()]
         if nested_size(m) <= NESTED_LIMIT:
-            out += ["", "Nested:"]
-            out += [f"  {tp.doprint(a)} = {tp.doprint(e)}"
-                    for a, e in zip(m.outputs, m.network_function(), strict=True)]
+            out += ["", "Nested:", *_text_function(m, "nested", tp)]
         else:
             out += ["", f"Nested: not printed (over {NESTED_LIMIT} symbols per output)."]
         if net.n_params <= 40:
-            out += ["", "Fully expanded:"]
-            out += [f"  {tp.doprint(a)} = {tp.doprint(m.expand(a))}" for a in m.outputs]
+            out += ["", "Fully expanded:", *_text_function(m, "expanded", tp)]
     out += ["", f"Loss (one example): {tp.doprint(m.loss_symbol)} = {tp.doprint(m.output_loss)}"]
     for number, derivation in enumerate(report.sequence, start=1):
         out += ["", heading_text(report, derivation, tp, number) + ":"]
@@ -166,6 +164,15 @@ def render_text(report: Report) -> str:
     if report.checks:
         out += ["", verified_line(report)]
     return "\n".join(out) + "\n"
+
+
+def _text_function(m, form: str, tp: TextPrinter) -> list[str]:
+    """The network function's lines in ``form`` (see ``forms.function_pairs``)."""
+    outputs, where = function_pairs(m, form)
+    lines = [f"  {tp.doprint(a)} = {tp.doprint(e)}" for a, e in outputs]
+    if where:
+        lines[-1] += ", where"
+    return lines + [f"  {tp.doprint(z)} = {tp.doprint(e)}" for z, e in where]
 
 
 def _text_steps(steps, tp: TextPrinter, report: Report) -> list[str]:
@@ -200,8 +207,12 @@ def _tex_sections(report: Report) -> list[tuple[str, list[str]]]:
         sections.append(("Network function", [f"{lp.doprint(s)} &= {lp.doprint(e)}"
                                               for s, e in m.definitions.items()]))
         if nested_size(m) <= NESTED_LIMIT:
-            sections.append(("Nested", [f"{lp.doprint(a)} &= {lp.doprint(e)}" for a, e in
-                                        zip(m.outputs, m.network_function(), strict=True)]))
+            outputs, where = function_pairs(m, "nested")
+            rows = [f"{lp.doprint(a)} &= {lp.doprint(e)}" for a, e in outputs]
+            if where:
+                rows[-1] += WHERE
+            rows += [f"{lp.doprint(z)} &= {lp.doprint(e)}" for z, e in where]
+            sections.append(("Nested", rows))
     sections.append(("Loss", [f"{lp.doprint(m.loss_symbol)} &= {lp.doprint(m.output_loss)}"]))
     for number, d in enumerate(report.sequence, start=1):
         title = f"${lp.doprint(d.target)}$"
@@ -252,8 +263,15 @@ def _shown_result(derivation) -> sp.Expr:
 
 
 def render_json(report: Report) -> str:
-    """A list with one object per parameter: steps, result, definitions and symbols."""
+    """A list with one object per parameter: steps, result, definitions and symbols; for a
+    report of the delta form alone (``derive --delta``), one object per delta equation: its
+    role, layer, text and LaTeX."""
     m = report.model
+    if not report.derivations:
+        return json.dumps([{"role": eq.role, "layer": eq.layer, "text": equation_text(eq, m),
+                            "latex": equation_latex(eq, m).replace(" &= ", " = ", 1)}
+                           for eq in report.equations],
+                          indent=2, ensure_ascii=False) + "\n"
     tp, lp = TextPrinter(m), TexPrinter(m)
     entries = []
     for derivation in report.derivations:

@@ -27,6 +27,7 @@ from derive.render import sections as sec
 from derive.render.document import NESTED_LIMIT, nested_size, verified_line
 from derive.render.escape import code_tex, md_text, tex_text
 from derive.render.matrix import equation_latex
+from derive.render.paths import drawable, path_tikz
 from derive.render.stability import stable_notes
 from derive.render.tikz import network_tikz
 from derive.render.worked import example_for, exercise_params, worked_example
@@ -124,6 +125,7 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
     work = worked_example(full, params, x, y, rate)
     table, total, macs = _table(net)
     blank = sheet == "questions"
+    paths = not markdown and sheet != "answers" and drawable(m)
     derivations = []
     for number, d in enumerate(shown.sequence, start=1):
         holes = sec.blanks(d, level) if sheet != "handout" else frozenset()
@@ -133,14 +135,14 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
             rows = sec.derivation_rows(m, d, layout, report=shown, only_last=True)
         derivations.append({
             "kind": "error term" if d.param is None else "gradient", "number": number,
-            "target": sec.heading(m, d), "rows": rows})
+            "target": sec.heading(m, d), "rows": rows,
+            "paths": path_tikz(m, d) if paths else ""})
     if sheet != "handout" and "derivations" not in parts:
         derivations = []
     scalar = bool(shown.derivations)
     nested_fits = scalar and nested_size(m) <= NESTED_LIMIT
-    nested = sec.equation_rows(m, list(zip(m.outputs, m.network_function(), strict=True)),
-                               layout) if nested_fits else []
-    expanded = sec.equation_rows(m, [(a, m.expand(a)) for a in m.outputs], layout) \
+    nested = sec.function_rows(m, "nested", layout) if nested_fits else []
+    expanded = sec.function_rows(m, "expanded", layout) \
         if scalar and net.n_params <= EXPANDED_LIMIT else []
     if len(expanded) > EXPANDED_ROWS:  # longer than a page: the sheet says so instead
         expanded = []

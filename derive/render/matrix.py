@@ -22,14 +22,22 @@ from derive.symbolic import Model
 _u, _a = sp.symbols("u a")
 
 
-class _HadamardText(StrPrinter):
+class _Hadamard:
+    """Products of matrices element-wise: a leading −1 as a minus, a coefficient before its
+    parenthesised factor, the rest joined by ``odot``."""
+
+    odot = " ⊙ "
+
     def _print_Mul(self, expr):
         if expr.args[0] == -1:
             return "-" + self._print(sp.Mul(*expr.args[1:]))
         coeff, rest = expr.as_coeff_Mul()
         if coeff != 1:
-            return f"{coeff}" + self.parenthesize(rest, 60)
-        return " ⊙ ".join(self.parenthesize(a, 50) for a in expr.args)
+            return self._print(coeff) + self.parenthesize(rest, 60)
+        return self.odot.join(self.parenthesize(a, 50) for a in expr.args)
+
+
+class _HadamardText(_Hadamard, StrPrinter):
 
     def _print_Pow(self, expr, rational=False):
         if expr.exp == 2:
@@ -50,14 +58,8 @@ class _HadamardText(StrPrinter):
         return super().doprint(expr).replace("-", "−")
 
 
-class _HadamardTex(LatexPrinter):
-    def _print_Mul(self, expr):
-        if expr.args[0] == -1:
-            return "-" + self._print(sp.Mul(*expr.args[1:]))
-        coeff, rest = expr.as_coeff_Mul()
-        if coeff != 1:
-            return f"{self._print(coeff)}" + self.parenthesize(rest, 60)
-        return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
+class _HadamardTex(_Hadamard, LatexPrinter):
+    odot = r" \odot "
 
     def _print_Pow(self, expr, exp=None):
         if expr.exp == 2:

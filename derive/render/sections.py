@@ -19,6 +19,7 @@ from derive.derivation import Derivation
 from derive.render.breaking import BreakingTexPrinter, mark, rows, tex_width, unmark
 from derive.render.document import rule_words, step_blocks, tag_tex
 from derive.render.escape import tex_text
+from derive.render.forms import WHERE, function_pairs
 from derive.render.matrix import equation_latex
 from derive.render.printers import TexPrinter
 from derive.render.worked import Worked
@@ -60,7 +61,9 @@ def fmt(value: float) -> str:
 def equation_rows(model: Model, pairs: list[tuple[sp.Expr, sp.Expr]], layout: Layout,
                   suffix: list[str] | None = None) -> list[str]:
     """``lhs = rhs`` rows for (lhs, rhs) pairs, broken to fit; ``suffix[i]`` ends pair i."""
-    bp = BreakingTexPrinter(model, inline=layout.width / 2)
+    # a row's right side has most of the width: a fraction or e^{…} of over half of it still
+    # fits a continuation line of its own
+    bp = BreakingTexPrinter(model, inline=layout.width * 0.55)
     lefts = [unmark(bp.doprint(lhs)) for lhs, _ in pairs]
     room = layout.width - max((tex_width(s) for s in lefts), default=0) - 3
     out: list[str] = []
@@ -68,6 +71,16 @@ def equation_rows(model: Model, pairs: list[tuple[sp.Expr, sp.Expr]], layout: La
         end = suffix[i] if suffix else ""
         out += rows(left, bp.doprint(rhs) + end, room - tex_width(end))
     return out
+
+
+def function_rows(model: Model, form: str, layout: Layout) -> list[str]:
+    """The network function in ``form`` (``nested`` or ``expanded``), broken to fit; a softmax
+    output over its pre-activations, then each pre-activation (``forms.function_pairs``)."""
+    outputs, where = function_pairs(model, form)
+    if not where:
+        return equation_rows(model, outputs, layout)
+    ends = [""] * (len(outputs) - 1) + [WHERE]
+    return equation_rows(model, outputs, layout, ends) + equation_rows(model, where, layout)
 
 
 def derivation_rows(model: Model, derivation: Derivation, layout: Layout,

@@ -10,7 +10,7 @@ text is a pure function of the report.
 from __future__ import annotations
 
 from derive.render import sections as sec
-from derive.render.document import verified_line
+from derive.render.document import NESTED_LIMIT, nested_size, verified_line
 from derive.render.escape import tex_text
 from derive.report import Report
 
@@ -39,8 +39,11 @@ def render_standalone(report: Report) -> str:
     if report.derivations:
         out += _block("Network function", sec.equation_rows(m, list(m.definitions.items()),
                                                             layout))
-        out += _block("Nested", sec.equation_rows(
-            m, list(zip(m.outputs, m.network_function(), strict=True)), layout))
+        if nested_size(m) <= NESTED_LIMIT:
+            out += _block("Nested", sec.function_rows(m, "nested", layout))
+        else:
+            out += [r"\subsection*{Nested}",
+                    f"Not printed: over {NESTED_LIMIT} symbols per output."]
     out += _block("Loss", sec.equation_rows(m, [(m.loss_symbol, m.loss_expr)], layout))
     for number, d in enumerate(report.sequence, start=1):
         kind = "Gradient" if d.param is not None else "Error term"

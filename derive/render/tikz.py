@@ -1,23 +1,36 @@
 """The network drawn in TikZ: units labelled in the notation, weights on the edges when few.
 
 Contract: ``network_tikz(model)`` returns a ``tikzpicture`` (TikZ libraries ``arrows.meta`` and
-``calc``) that fits a 16 cm wide text block. Each layer is a column: one circle per unit,
-labelled with the notation's name of the unit's output (inputs by their names); a layer of more than
-``WIDE`` units is summarised as a box with its unit count. Edges carry the notation's weight
-names (and units their bias names) when the network has at most ``LABELLED`` weights and every
-layer at most four units;
-between summarised layers one arrow carries the weight matrix's name and shape. Under each
-column: the layer's activation (and bias, if any). All labels come from the notation, whose
-names are identifiers already made safe for LaTeX.
+``calc``). Each layer is a column: one circle per unit (``n{l}_{j}``), labelled with the
+notation's name of the unit's output (inputs by their names); a layer of more than ``WIDE``
+units is summarised as a box (``L{l}``) with its unit count. Edges carry the notation's weight
+names (``w{l}_{i}_{j}``) and units their bias names when the network has at most ``LABELLED``
+weights and every layer at most four units; between summarised layers one arrow carries the
+weight matrix's name and shape. Under each column a caption (``c{l}``): the layer's activation
+(and bias, if any). Columns are ``_X_STEP`` apart, closer for many layers (the picture spans
+about ``_WIDTH``), but never so close that neighbouring columns, captions or an edge's label
+and its units overlap (widths estimated with ``breaking.tex_width``); a picture that is then
+wider than the text is scaled down to it by the template (``\\fitwidth``). All labels come
+from the notation, whose names are identifiers already made safe for LaTeX.
 """
 
 from __future__ import annotations
 
+from derive.render.breaking import tex_width
 from derive.symbolic import Model
 
 WIDE = 6
 LABELLED = 12
 _X_STEP, _Y_STEP, _WIDTH = 3.6, 1.45, 14.0
+_UNIT, _BOX = 0.95, 2.6  # a unit's diameter, a summary box's minimum width (cm)
+_CM = 0.5 / 28.45  # one tex_width unit (about half an em) in cm, per pt of font size
+_SIZES = {"small": 10.0, "footnotesize": 9.0, "scriptsize": 8.0}  # pt, in an 11pt document
+
+
+def label_cm(tex: str, size: str) -> float:
+    """Estimated width in cm of one line of ``tex`` (text with inline maths) at ``size``."""
+    plain = tex.replace("$", "").replace(r"\ldots", "...")
+    return 1.1 * tex_width(plain) * _CM * _SIZES[size]
 
 
 def _unit_label(model: Model, l: int, j: int) -> str:
@@ -30,9 +43,12 @@ def network_tikz(model: Model) -> str:
     net = model.net
     sizes = net.sizes
     wide = [n > WIDE for n in sizes]
-    step = min(_X_STEP * (1.4 if any(wide) else 1.0), _WIDTH / max(1, len(sizes) - 1))
     labelled = (sum(sizes[l] * sizes[l + 1] for l in range(len(sizes) - 1)) <= LABELLED
                 and max(sizes) <= 4)
+    texts = [_column_text(model, l, wide[l]) for l in range(len(sizes))]
+    step = _step(model, wide, labelled, texts)
+    if labelled and step * (len(sizes) - 1) > _WIDTH + 2:  # labels would not fit: leave them
+        labelled, step = False, _step(model, wide, False, texts)
     out = [r"\begin{tikzpicture}[>=Stealth, x=1cm, y=1cm,",
            r"  unit/.style={circle, draw, thick, minimum size=9.5mm, inner sep=0pt, "
            r"font=\small, fill=white},",
@@ -42,16 +58,16 @@ def network_tikz(model: Model) -> str:
            r"  weight/.style={font=\scriptsize, fill=white, inner sep=0.8pt},",
            r"  bias/.style={font=\scriptsize, text=black!70, inner sep=1pt},",
            r"  caption/.style={font=\footnotesize, align=center, text=black!70, anchor=north}]"]
-    y_step = _Y_STEP * (1.3 if labelled else 1.0)
+    # Units a long name makes larger than a circle's 9.5 mm stand further apart.
+    diameter = max([_diameter(texts[l]) for l in range(len(sizes)) if not wide[l]] or [_UNIT])
+    y_step = max(_Y_STEP * (1.3 if labelled else 1.0), diameter + 0.4)
     tallest = max(1 if w else n for n, w in zip(sizes, wide, strict=True))
-    bottom = -max((tallest - 1) * y_step / 2, 1.1 if any(wide) else 0) - 0.6
+    bottom = -max((tallest - 1) * y_step / 2, 1.1 if any(wide) else 0) - diameter / 2 - 0.13
     for l, n in enumerate(sizes):
         x = l * step
         if wide[l]:
-            what = "inputs" if l == 0 else "units"
-            first, last = _unit_label(model, l, 0), _unit_label(model, l, n - 1)
             out.append(rf"\node[box{', fill=black!6' if l == 0 else ''}] (L{l}) at ({x:.2f},0) "
-                       rf"{{{n} {what}\\[2pt] ${first}, \ldots, {last}$}};")
+                       rf"{{{texts[l][0][0]}\\[2pt] {texts[l][0][1]}}};")
         else:
             for j in range(n):
                 y = ((n - 1) / 2 - j) * y_step
@@ -61,11 +77,64 @@ def network_tikz(model: Model) -> str:
                     style += rf", label={{[bias]above:${bias}$}}"
                 out.append(rf"\node[{style}] (n{l}_{j}) at ({x:.2f},{y:.2f}) "
                            rf"{{${_unit_label(model, l, j)}$}};")
-        out.append(rf"\node[caption] at ({x:.2f},{bottom:.2f}) {{{_caption(model, l)}}};")
+        out.append(rf"\node[caption] (c{l}) at ({x:.2f},{bottom:.2f}) "
+                   rf"{{{_caption(model, l)}}};")
     for l in range(1, len(sizes)):
         out += _edges(model, l, wide, labelled)
     out.append(r"\end{tikzpicture}")
     return "\n".join(out) + "\n"
+
+
+def _column_text(model: Model, l: int, wide: bool) -> list[tuple[str, ...]]:
+    """What a column shows: a box's two lines, or each unit's label."""
+    n = model.net.sizes[l]
+    if wide:
+        what = "inputs" if l == 0 else "units"
+        first, last = _unit_label(model, l, 0), _unit_label(model, l, n - 1)
+        return [(f"{n} {what}", rf"${first}, \ldots, {last}$")]
+    return [(f"${_unit_label(model, l, j)}$",) for j in range(n)]
+
+
+def _diameter(texts: list[tuple[str, ...]]) -> float:
+    """The largest unit of a column of units: a 9.5 mm circle, or larger round a long name."""
+    return max(_UNIT, *(label_cm(t[0], "small") + 0.15 for t in texts))
+
+
+def _step(model: Model, wide: list[bool], labelled: bool, texts: list) -> float:
+    """The distance between columns: about ``_WIDTH`` over all, at most ``_X_STEP`` (more for
+    boxes), and never less than neighbouring columns, captions or edge labels need."""
+    sizes = model.net.sizes
+    n = len(sizes)
+    step = min(_X_STEP * (1.4 if any(wide) else 1.0), _WIDTH / max(1, n - 1))
+
+    def column(l: int) -> float:
+        if wide[l]:
+            return max(_BOX, *(label_cm(t, "small") + 0.3 for t in texts[l][0]))
+        width = _diameter(texts[l])
+        if labelled and l > 0 and model.net.layers[l - 1].bias:
+            width = max(width, max(label_cm(f"${model.names[f'b{l}[{j}]'].latex}$", "scriptsize")
+                                   for j in range(sizes[l])))
+        return width
+
+    def caption(l: int) -> float:
+        return max(label_cm(line, "footnotesize") for line in _caption(model, l).split(r"\\"))
+
+    for l in range(1, n):
+        edge = 0.5
+        if labelled:  # a label at pos p of an edge clears both units: p·length ≥ half its width
+            label = max(label_cm(f"${model.names[f'W{l}[{i},{j}]'].latex}$", "scriptsize")
+                        for i in range(sizes[l - 1]) for j in range(sizes[l]))
+            edge = (label / 2 + 0.1) / _closest(sizes[l])
+        elif wide[l - 1] and wide[l]:
+            edge = 0.3 + label_cm(f"${model.names[f'W{l}'].latex}$: ${sizes[l - 1]} \\times "
+                             f"{sizes[l]}$", "scriptsize")
+        step = max(step, (column(l - 1) + column(l)) / 2 + edge,
+                   (caption(l - 1) + caption(l)) / 2 + 0.3)
+    return step
+
+def _closest(n_dst: int) -> float:
+    """How near an end of its edge (as a fraction of it) ``_edges`` puts a weight label."""
+    return 0.25 if n_dst <= 2 else 0.2
 
 
 def _caption(model: Model, l: int) -> str:
@@ -101,10 +170,10 @@ def _edges(model: Model, l: int, wide: list[bool], labelled: bool) -> list[str]:
                 n_src, n_dst = sizes[l - 1], sizes[l]
                 slots = max(1, n_src * n_dst - 1)
                 pos = (0.25 if i % 2 == 0 else 0.72) if n_dst <= 2 else \
-                    0.2 + 0.6 * (j * n_src + i) / slots
+                    0.2 + 0.6 * (j * n_src + i) / slots  # ``_closest`` says how near an end
                 w = model.names[f"W{l}[{i},{j}]"].latex
-                lines.append(rf"\draw[->] (n{l - 1}_{i}) -- node[weight, pos={pos}] {{${w}$}} "
-                             rf"(n{l}_{j});")
+                lines.append(rf"\draw[->] (n{l - 1}_{i}) -- node[weight, pos={pos}] "
+                             rf"(w{l}_{i}_{j}) {{${w}$}} (n{l}_{j});")
             else:
                 lines.append(rf"\draw[->, black!55] (n{l - 1}_{i}) -- (n{l}_{j});")
     return lines

@@ -9,9 +9,9 @@ Handwritten 8x8 digits: 64-32-10, sigmoid + softmax, cross-entropy, 1797 images
 Forward pass, one example per row of X (X standardised when params
 holds x_mean and x_scale):
 
-    z1 = X W1 + b1
+    z1 = XW1 + b1
     a1 = sigmoid(z1) = (np.tanh(z1 / 2) + 1) / 2
-    z2 = a1 W2 + b2
+    z2 = a1W2 + b2
     a2 = softmax(z2) = np.exp(z2 - lse2)
     lse2 = ln Σ_k exp(z2_k) of each row, shifted by its max
     E = (1/n) Σ_rows Σ_cols Y * (lse2 - z2)

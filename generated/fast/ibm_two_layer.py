@@ -9,9 +9,9 @@ IBM lecture 2-3-1 sigmoid net, no biases, J = sum 1/2 (y - yhat)^2 (course 000)
 Forward pass, one example per row of X (X standardised when params
 holds x_mean and x_scale):
 
-    z1 = X W1
+    z1 = XW1
     a1 = sigmoid(z1) = (np.tanh(z1 / 2) + 1) / 2
-    z2 = a1 W2
+    z2 = a1W2
     a2 = sigmoid(z2) = (np.tanh(z2 / 2) + 1) / 2
     E = Σ_rows Σ_cols (a2 - Y) ** 2 / 2
 

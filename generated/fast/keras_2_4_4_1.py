@@ -9,11 +9,11 @@ Keras 2-4-4-1 sigmoid model, mse, SGD momentum 0.9, two moons (course 004)
 Forward pass, one example per row of X (X standardised when params
 holds x_mean and x_scale):
 
-    z1 = X W1 + b1
+    z1 = XW1 + b1
     a1 = sigmoid(z1) = (np.tanh(z1 / 2) + 1) / 2
-    z2 = a1 W2 + b2
+    z2 = a1W2 + b2
     a2 = sigmoid(z2) = (np.tanh(z2 / 2) + 1) / 2
-    z3 = a2 W3 + b3
+    z3 = a2W3 + b3
     a3 = sigmoid(z3) = (np.tanh(z3 / 2) + 1) / 2
     E = (1/n) Σ_rows Σ_cols (a3 - Y) ** 2
 

@@ -9,7 +9,7 @@ NOT gate: one tanh unit, w = 1.3, b = -0.1, C = mean (a - y)^2 (course 002)
 Forward pass, one example per row of X (X standardised when params
 holds x_mean and x_scale):
 
-    z1 = X W1 + b1
+    z1 = XW1 + b1
     a1 = tanh(z1) = np.tanh(z1)
     E = (1/n) Σ_rows Σ_cols (a1 - Y) ** 2
 

@@ -9,7 +9,7 @@ A 3-to-2 tanh layer with the exercise's W, b; C = |a - y|^2 = 1.78 (course 002)
 Forward pass, one example per row of X (X standardised when params
 holds x_mean and x_scale):
 
-    z1 = X W1 + b1
+    z1 = XW1 + b1
     a1 = tanh(z1) = np.tanh(z1)
     E = Σ_rows Σ_cols (a1 - Y) ** 2
 

@@ -9,9 +9,9 @@ XOR gate on the Rostock 2-2-1 sigmoid net, E = sum (N(x, y) - z)^2 (course 003)
 Forward pass, one example per row of X (X standardised when params
 holds x_mean and x_scale):
 
-    z1 = X W1 + b1
+    z1 = XW1 + b1
     a1 = sigmoid(z1) = (np.tanh(z1 / 2) + 1) / 2
-    z2 = a1 W2 + b2
+    z2 = a1W2 + b2
     a2 = sigmoid(z2) = (np.tanh(z2 / 2) + 1) / 2
     E = Σ_rows Σ_cols (a2 - Y) ** 2
 

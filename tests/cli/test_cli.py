@@ -28,6 +28,17 @@ def test_derive_json_and_canonical_names(run):
     assert all({"rule", "latex", "text"} <= set(step) for step in entry["steps"])
 
 
+def test_derive_delta_json_holds_the_equations_the_text_prints(run):
+    status, out, _ = run("derive", "digits", "--delta", "--format", "json")
+    equations = json.loads(out)
+    _, text, _ = run("derive", "digits", "--delta")
+    printed = text.split("Delta form")[1].splitlines()[1:]
+    assert status == 0 and [e["text"] for e in equations] == [
+        line.strip() for line in printed if line.strip() and not line.startswith("Note")]
+    assert [e["role"] for e in equations].count("gradient") == 4  # W1, b1, W2, b2
+    assert equations[-1]["layer"] == 1 and "&" not in equations[-1]["latex"]
+
+
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
 def test_derive_other_formats(run, fmt):
     status, out, _ = run("derive", "not_gate", "--format", fmt)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import networks
 
 from codegen.check import check_module
@@ -134,14 +135,14 @@ def _said(net, style, target="numpy"):
 
 def _check_said(net):
     """Every statement of every style says what `derive --delta` prints for it (the fast
-    style: each gradient and delta statement; the others: every statement)."""
+    style: each gradient and hidden delta statement; the others: every statement)."""
     printed = _derive_delta_lines(net)
     statements = lower(net).statements
     assert [st_.text for st_ in statements] == printed
     for style, target in STYLES:
         said = _said(net, style, target)
         for st_ in statements:
-            if style != "fast" or st_.role == "gradient":
+            if style != "fast" or st_.role in ("gradient", "delta"):
                 assert said[st_.key] == st_.text, (style, target, st_.key)
 
 
@@ -279,3 +280,24 @@ def test_codegen_command_writes_each_style_and_refuses_fast_torch(tmp_path, caps
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no fast style for the torch target" in err
     assert not (tmp_path / "no.py").exists()
+
+
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(networks(), min_size=8, max_size=8))
+def test_drawn_fast_modules_pass_ruff(nets):
+    # Long calls and sums are broken over lines from their structure (codegen.layout),
+    # whatever the activations and losses make of them.
+    import tempfile
+
+    # The Hellinger loss averaged over outputs sums terms too long for one line.
+    nets = [*nets, Network(2, [Dense(3, "tanh"), Dense(2, "sigmoid")], name="hellinger",
+                           loss={"kind": "hellinger", "reduce_outputs": "mean"})]
+    with tempfile.TemporaryDirectory() as folder:
+        for i, net in enumerate(nets):
+            (Path(folder) / f"m{i}.py").write_text(render(net, style="fast"))
+        ruff = [sys.executable, "-m", "ruff"]
+        for command in (["check"], ["format", "--check"]):
+            result = subprocess.run([*ruff, *command, "--no-cache", folder], cwd=REPO,
+                                    capture_output=True, text=True)
+            assert result.returncode == 0, result.stdout + result.stderr

@@ -192,3 +192,50 @@ def test_a_deep_networks_nested_form_is_left_out_with_a_reason():
         text = render(shallow, markdown=markdown)
         assert "Nested, the intermediates put back in" in text
         assert "symbols per output" not in text
+
+
+@pytest.mark.parametrize("name", sorted(examples()))
+def test_numbered_targets_pair_with_the_outputs_of_their_number(name):
+    """A target y_k (or d_k) sits beside output unit k in the loss: both counted from 1."""
+    net = load(name)
+    for k, target in enumerate(net.targets, start=1):
+        number = re.search(r"(\d+)$", target)
+        assert number is None or int(number.group(1)) == k, (name, target, k)
+
+
+def test_digits_targets_and_outputs_share_their_index(run):
+    text = render(load("digits"))
+    assert r"-y_{1} \cdot \ln\left(a^{(2)}_{1}\right)" in text
+    assert r"y_{10} \cdot \ln\left(a^{(2)}_{10}\right)" in text
+    assert "d_{0}" not in text
+    status, out, _ = run("derive", "digits", "--delta")
+    assert status == 0 and "− y₁₀·ln(a⁽²⁾₁₀)" in out  # two-digit indices subscripted in text
+
+
+@pytest.mark.parametrize("name", ["or_gate", "ibm_two_layer", "tanh_layer_3_2", "softmax"])
+def test_path_drawings_light_exactly_the_units_the_target_moves(name):
+    """The highlighted units of each derivation's drawing are the units whose output depends
+    on the parameter (derive's own dependency sets), each lit edge ends in a lit unit or the
+    loss, and every sheet that derives draws one per derivation, small networks only."""
+    from derive.network import Dense, Network
+    from derive.render.paths import drawable, reached
+
+    net = Network(2, [Dense(2, "tanh"), Dense(2, "softmax")],
+                  loss="categorical_cross_entropy") if name == "softmax" else load(name)
+    report = build(net, check=False)
+    m = report.model
+    assert drawable(m)
+    last = len(net.layers)
+    for d in report.sequence:
+        units, edges = reached(m, d)
+        if d.param is not None:
+            moved = {(l, j) for l in range(1, last + 1) for j in range(net.sizes[l])
+                     if m.depends(m.a[l][j], d.param)}
+            assert units == moved, (name, d.param)
+        assert all(dst in units or dst == (last + 1, 0) for _, dst in edges)
+        assert sum(dst == (last + 1, 0) for _, dst in edges) >= 1  # it reaches the loss
+    from derive.render.handout import reports
+
+    shown, _ = reports(net)  # the derivations the handout shows
+    assert render(net).count("on/.style={draw=red!75!black") == len(shown.sequence)
+    assert "red!75!black" not in render(load("iris_4_3_2"))  # 18 weights: too many to draw

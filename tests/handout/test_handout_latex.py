@@ -2,6 +2,7 @@
 the built-in examples' and those of networks hypothesis draws, in every notation."""
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,9 +12,12 @@ from strategies import networks
 from codegen.cli.handout import sheets_of
 from codegen.latex import compile_pdf, latex_error, overfull
 from derive.errors import ChainruleError
+from derive.network import Dense, Network
 from derive.notation import NOTATIONS
 from derive.render.handout import files
+from derive.render.tikz import network_tikz
 from derive.spec import examples, load
+from derive.symbolic import Model
 
 SHEETS = sheets_of(list(examples()), exercises=True)
 
@@ -78,7 +82,6 @@ def test_latex_error_parses_classic_logs():
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(net=networks(depths=(1, 5), trainable=False))
 def test_drawn_networks_compile_clean_in_every_notation(tmp_path, notation, net):
-    assume(len(net.layers) <= 3)  # the depths a handout is laid out for
     try:
         sheets = files(net, notation, exercises=True)
     except ChainruleError:  # a notation may refuse a network whose names it cannot spell
@@ -87,3 +90,75 @@ def test_drawn_networks_compile_clean_in_every_notation(tmp_path, notation, net)
         log = compile_pdf(sheets[name], tmp_path / name.replace(".tex", ".pdf"))
         too_wide = [w for w in overfull(log) if w > 1.0]
         assert not too_wide, f"{notation} {net.sizes}: overfull boxes {too_wide}pt in {name}"
+
+
+def _net(sizes, kind="weighted_sum", inputs=None):
+    hidden = [Dense(n, "tanh", True, kind) for n in sizes[1:-1]]
+    return Network(inputs=inputs or sizes[0], layers=hidden + [Dense(sizes[-1], "sigmoid")])
+
+
+# Drawings of every shape a handout draws, to well past the depths of its examples: labelled
+# chains and small nets (weights on the edges), plain columns, summary boxes, long captions.
+DRAWINGS = {
+    "or-like 2-2-2-1": ("rostock", _net([2, 2, 2, 1])),
+    "chain of 6": ("default", _net([1] * 7)),
+    "chain of 12": ("ibm", _net([1] * 13)),  # 12 weights: too many layers for their labels
+    "3 wide, 5 deep": ("ng", _net([3] * 6)),
+    "3 wide, 8 deep": ("coursera", _net([2] + [3] * 7 + [1])),
+    "3 wide, 12 deep": ("default", _net([3] * 13)),
+    "squared distance, 6 deep": ("default", _net([2] + [3] * 5 + [1], "squared_distance")),
+    "boxes, 6 deep": ("default", _net([8] * 6 + [1])),
+    "boxes and units": ("default", _net([64, 3, 8, 3, 10, 1])),
+    "long input names": ("default", _net([2, 3, 3, 3, 1],
+                                         inputs=["temperature", "humidity"])),
+}
+_NAMED = re.compile(r"\\node\[.*?\] \(([A-Za-z0-9_]+)\) at|node\[weight[^\]]*\] \((w[0-9_]+)\)")
+
+
+def _with_probes(tikz: str) -> str:
+    """``tikz`` typing out the left, right, bottom and top edge (pt) of every named node."""
+    names = [a or b for a, b in _NAMED.findall(tikz)]
+    probes = "".join(
+        rf"\pgfextractx{{\dimen0}}{{\pgfpointanchor{{{n}}}{{west}}}}"
+        rf"\pgfextractx{{\dimen2}}{{\pgfpointanchor{{{n}}}{{east}}}}"
+        rf"\pgfextracty{{\dimen4}}{{\pgfpointanchor{{{n}}}{{south}}}}"
+        rf"\pgfextracty{{\dimen6}}{{\pgfpointanchor{{{n}}}{{north}}}}"
+        rf"\typeout{{NODE {n} \the\dimen0 \space\the\dimen2 \space\the\dimen4 \space"
+        rf"\the\dimen6}}" + "\n" for n in names)
+    return tikz.replace(r"\end{tikzpicture}", probes + r"\end{tikzpicture}")
+
+
+@pytest.mark.parametrize("shape", sorted(DRAWINGS))
+def test_deep_drawings_fit_the_page_without_overlaps(tmp_path, shape):
+    """The drawing, in the handout's own preamble and frame, compiles with no overfull box,
+    and pdflatex's own node positions show no two neighbouring columns, captions, or a weight
+    label and the units of its edge, overlapping."""
+    notation, net = DRAWINGS[shape]
+    sheet = SHEETS["or_gate.tex"]
+    head, rest = sheet.split(r"\begin{tikzpicture}", 1)
+    tail = rest.split(r"\end{tikzpicture}", 1)[1].split(r"\end{center}", 1)[0]
+    tikz = network_tikz(Model(net, notation))
+    doc = head + _with_probes(tikz) + tail + "\\end{center}\n\\end{document}\n"
+    log = compile_pdf(doc, tmp_path / "drawing.pdf")
+    assert not [w for w in overfull(log) if w > 1.0], f"{shape}: overfull {overfull(log)}pt"
+    found = re.findall(r"NODE (\S+) " + " ".join([r"(-?[\d.]+)pt"] * 4), log)
+    box = {n: (float(a), float(b)) for n, a, b, _, _ in found}
+    tall = {n: (float(c), float(d)) for n, _, _, c, d in found}
+    layers = len(net.sizes)
+    assert len([n for n in box if n.startswith("c")]) == layers  # every caption measured
+    for l in range(layers):  # a column's units one above the other, its caption below them
+        units = [n for n in tall if re.fullmatch(rf"(n{l}_\d+|L{l})", n)]
+        for upper, lower in zip(units, units[1:], strict=False):
+            assert tall[upper][0] > tall[lower][1], (shape, upper, lower)
+        assert tall[units[-1]][0] > tall[f"c{l}"][1], (shape, "caption", l)
+    for l in range(1, layers):
+        left = [v for n, v in box.items() if re.fullmatch(rf"(n{l - 1}_\d+|L{l - 1})", n)]
+        right = [v for n, v in box.items() if re.fullmatch(rf"(n{l}_\d+|L{l})", n)]
+        assert max(b for _, b in left) < min(a for a, _ in right), (shape, l)
+        assert box[f"c{l - 1}"][1] < box[f"c{l}"][0], (shape, "captions", l)
+        for name, (a, b) in box.items():
+            if m := re.fullmatch(rf"w{l}_(\d+)_(\d+)", name):
+                assert box[f"n{l - 1}_{m[1]}"][1] <= a and b <= box[f"n{l}_{m[2]}"][0], \
+                    (shape, name)
+    labelled = any(n.startswith("w") for n in box)
+    assert labelled == (shape in ("or-like 2-2-2-1", "chain of 6")), shape
