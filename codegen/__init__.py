@@ -6,7 +6,7 @@
   emitter of spec text); ``codegen.emit`` renders and writes them (``write_module``,
   ``regenerate_all``). ``codegen.sympy_code`` prints the registries' SymPy expressions as
   NumPy, ``codegen.fast_elementwise`` the fast style's in-place element-wise code;
-  ``codegen.listing`` gives the handouts the lesson module's line of each delta equation.
+  ``codegen.listing`` gives the handouts the lesson module's lines of each delta equation.
 - ``codegen.loader`` loads a generated module (file or source text) in memory, the one way
   anything here does.
 - ``codegen.differences`` is the one numeric gradient (finite differences, the complex step);

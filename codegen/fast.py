@@ -67,9 +67,9 @@ def context(net: Network, spec: str) -> dict[str, object]:
                         "until _backward): Σ r² = r · r")
     else:
         loss_comment = f"The terms, {code.loss}, built in delta{last} (free until _backward)"
-    imports = (["import base64", "import math", "import numbers", "import zlib"]
+    imports = (["import base64", "import math", "import zlib"]
                if has_main and net.data["x"].size + net.data["y"].size > INLINE_LIMIT
-               else ["import math", "import numbers"])
+               else ["import math"])
     imports += ["from collections.abc import Callable", "", "import numpy as np"]
     model = Model(net)
     return {

@@ -1,20 +1,25 @@
 """The lesson style: the plain NumPy module a lab hands to students.
 
 Contract: ``context(net, spec)`` is everything ``templates/lesson.py.j2`` lays out: the
-statements of ``codegen.lower.lower(net)``, each printed by ``codegen.print_arrays`` as one
-vectorised NumPy line under its equation (as ``chainrule derive --delta`` prints it), and one
-small helper per activation used, in its registry code form with the registry's one-line
-reason for that form. No buffers, no cached plans: a student can follow and edit every line.
+statements of ``codegen.lower.lower(net)`` as ``statements(net)`` gives them, each printed by
+``codegen.print_arrays`` as one vectorised NumPy line under its equation (as ``chainrule
+derive --delta`` prints it; a softmax output first binds its row log-sum-exp, which the loss
+reuses), and one small helper per activation called, in its registry code form with the
+registry's one-line reason for that form. No buffers, no cached plans: a student can follow
+and edit every line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import sympy as sp
+
 from codegen.literal import comment_lines, docstring_text
 from codegen.lower import Lowered, Named, lower
 from codegen.parts import common_context
 from codegen.print_arrays import ArrayPrinter
+from codegen.sympy_code import RowLogSumExp
 from derive import delta as d
 from derive.activations import get_activation
 from derive.network import Network
@@ -46,6 +51,7 @@ def helpers(net: Network, lowered: Lowered, printer: ArrayPrinter, codes: list[s
                     "why": comment_lines(act.code_why.capitalize()), "pre": [],
                     "body": printer.helper(name)})
     text = " ".join(codes + [h["body"] for h in out])
+    out = [h for h in out if f"{h['name']}(" in text]  # a softmax may be written out inline
     if "squared_distance(" in text:
         out.append({"name": "squared_distance", "args": "X, W",
                     "doc": "Σ_i (X_ni - W_ij)² for every row n of X and column j of W.",
@@ -80,42 +86,63 @@ def _statements(statements, printer: ArrayPrinter) -> list[dict]:
             jvp = next((n for n in _walk(st.rhs) if isinstance(n, d.SoftmaxJvp)), None)
             if jvp is not None:
                 q = f"q{st.target.removeprefix('delta')}"
-                out.append({"target": q, "code": printer.elementwise(printer.softmax_q(*(
-                    jvp.a, jvp.g))), "text": comment_lines(f"{q} = a ⊙ ∂E/∂a (a the softmax's "
-                                                          "output), its division by a cancelled")})
+                out.append({"key": st.key, "target": q, "code": printer.elementwise(
+                    printer.softmax_q(jvp.a, jvp.g)), "text": comment_lines(
+                    f"{q} = a ⊙ ∂E/∂a (a the softmax's output), its division by a cancelled")})
                 code = printer.code(_swap(st.rhs, jvp.g, Named(q, True)))
-        out.append({"target": st.target, "code": code, "text": comment_lines(st.text)})
+        out.append({"key": st.key, "target": st.target, "code": code,
+                    "text": comment_lines(st.text)})
     return out
+
+
+def statements(net: Network, lib: str = "np") -> tuple[list[dict], list[dict], ArrayPrinter]:
+    """The forward and the backward statements as the lesson module lays them out (each with
+    the ``key`` of the delta-form equation it serves), and the printer that printed them. In
+    NumPy a softmax output's log-sum-exp is bound to lse{L} first, which the loss reuses."""
+    lowered = lower(net)
+    printer = ArrayPrinter(net, lib)
+    L = len(net.layers)
+    softmax = lib == "np" and net.layers[-1].activation == "softmax"
+    if softmax:
+        printer.shared = {RowLogSumExp(sp.Symbol(f"z{L}")): sp.Symbol(f"lse{L}")}
+    forward, backward = (_statements(s, printer) for s in (lowered.forward, lowered.backward))
+    if softmax and forward[-1]["target"] == f"a{L}":
+        forward[-1]["code"] = printer.helper("softmax", f"z{L}")
+        forward.insert(-1, {"key": forward[-1]["key"], "target": f"lse{L}",
+                            "code": f"_logsumexp(z{L})", "text": [
+                                "ln Σ_k exp(z_k) of each row: the softmax's, which the loss "
+                                "uses too"]})
+    return forward, backward, printer
 
 
 def context(net: Network, spec: str, lib: str = "np") -> dict:
     """Everything the lesson template lays out, for ``net`` made from ``spec`` (``lib``
     ``"torch"``: the same statements as tensor code, for ``codegen.torch_target``)."""
     c = common_context(net, spec, "np.float64", lib)
-    lowered = lower(net)
-    printer = ArrayPrinter(net, lib)
-    forward, backward = (_statements(s, printer) for s in (lowered.forward, lowered.backward))
+    forward, backward, printer = statements(net, lib)
+    L = len(net.layers)
     loss_terms = printer.loss_terms()
     keys = [key for key, _ in c["shapes"]]
     unpack = ", ".join(keys) if len(keys) > 1 else f"({keys[0]},)"
-    L = len(net.layers)
     cache = ", ".join(f"{k}{l}" for l in range(1, L + 1) for k in ("z", "a"))
-    imports = ["import math", "import numbers", "", "import numpy as np"]
+    imports = ["import numpy as np"]
     if c["compressed"]:
-        imports = ["import base64", *imports[:2], "import zlib", *imports[2:]]
+        imports = ["import base64", "import zlib", "", *imports]
     codes = [s["code"] for s in forward + backward] + [loss_terms]
     return {
         **c,
         "imports": imports,
-        "helpers": helpers(net, lowered, printer, codes),
+        "helpers": helpers(net, lower(net), printer, codes),
         "init_short": "scaled normal weights (Xavier, He or RBF)",
         "forward": forward,
         "backward": backward,
         "loss_terms": loss_terms,
-        "long_loss": len(f"    return np.sum({loss_terms})" if lib == "np" else
+        "long_loss": len(f"    E = ({loss_terms}).sum()" if lib == "np" else
                          f"    return torch.sum({loss_terms}) / len(Y)") > LINE,
         "wrap_loss": len(f"    terms = {loss_terms}") > LINE,
         "unpack": unpack,
         "cache": cache,
         "grads": "{" + ", ".join(f'"{k}": d{k}' for k in keys) + "}",
+        "checked_note": ("; X\n    standardised when params holds x_mean and x_scale (see train)"),
+        "checked_X": '(X - params["x_mean"]) / params["x_scale"] if "x_mean" in params else X',
     }

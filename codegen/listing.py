@@ -2,7 +2,7 @@
 
 Contract: ``implementation(net)`` returns, for each delta-form equation (keyed as
 ``derive.delta`` names what it defines: ``Z1``, ``A1``, ``D2``, ``W2``, ``b2``, …), the
-statement of the lesson module (``codegen.lesson``) that computes it — taken from the
+statements of the lesson module (``codegen.lesson``) that compute it — taken from the
 lowering (``codegen.lower``) and printed by the same printer, so what a handout shows beside
 an equation is the line the module runs. Networks the generator refuses (threshold units)
 raise its ``SpecError``.
@@ -10,13 +10,15 @@ raise its ``SpecError``.
 
 from __future__ import annotations
 
-from codegen.lower import lower
-from codegen.print_arrays import ArrayPrinter
+from codegen.lesson import statements
 from derive.network import Network
 
 
 def implementation(net: Network) -> dict[str, list[str]]:
     """Equation key → the lesson module's statements computing it."""
     net.trainable()
-    printer = ArrayPrinter(net)
-    return {st.key: [f"{st.target} = {printer.code(st.rhs)}"] for st in lower(net).statements}
+    forward, backward, _ = statements(net)
+    lines: dict[str, list[str]] = {}
+    for st in forward + backward:
+        lines.setdefault(st["key"], []).append(f"{st['target']} = {st['code']}")
+    return lines

@@ -86,9 +86,9 @@ def _init_expr(net: Network, l: int, how: str) -> tuple[str, str]:
     if how == "auto":
         how = "he" if layer.activation == "relu" else "xavier"
     if how == "he":
-        std, note = f"math.sqrt(2 / {fan_in})", "He N(0, 2/fan_in)"
+        std, note = f"np.sqrt(2 / {fan_in})", "He N(0, 2/fan_in)"
     elif how == "xavier":
-        std = f"math.sqrt(2 / ({fan_in} + {layer.units}))"
+        std = f"np.sqrt(2 / ({fan_in} + {layer.units}))"
         note = "Xavier N(0, 2/(fan_in + fan_out))"
     else:
         std, note = "0.1", "small N(0, 0.1²)"
@@ -209,5 +209,7 @@ def common_context(net: Network, spec: str, dtype_name: str, lib: str = "np") ->
         "as_array": "np.asarray(value)",
         "not_numeric": 'array.dtype.kind not in "biufc"',
         "all_finite": "np.isfinite(array).all()",
+        "checked_note": "",
+        "checked_X": "X",
         "to_numpy": lambda text: text,
     }

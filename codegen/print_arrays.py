@@ -73,16 +73,18 @@ class ArrayPrinter:
     def __init__(self, net: Network, lib: str = "np"):
         self.net, self.lib = net, lib
         self.sym = TorchPrinter() if lib == "torch" else NumpyPrinter()
+        self.shared: dict[sp.Expr, sp.Symbol] = {}  # subexpressions the module names once
 
     # --- element-wise parts, from the registries ---------------------------------------
     def elementwise(self, expr: sp.Expr) -> str:
-        """A registry expression in array symbols, stabilised and printed."""
-        return self.sym.doprint(stabilize(expr))
+        """A registry expression in array symbols, stabilised and printed (with the names of
+        ``shared`` for the subexpressions it maps)."""
+        return self.sym.doprint(stabilize(expr).xreplace(self.shared))
 
-    def helper(self, name: str) -> str:
+    def helper(self, name: str, z: str = "z") -> str:
         """The expression of the helper computing activation ``name`` of the array ``z``."""
         act = get_activation(name)
-        z = sp.Symbol("z")
+        z = sp.Symbol(z)
         if act.elementwise:
             return self.elementwise(act.code_form(z))
         zs = sp.symbols(f"z_0:{self.net.layers[-1].units}")

@@ -18,9 +18,9 @@ from derive.network import Network
 def context(net: Network, spec: str) -> dict:
     """Everything the torch template lays out, for ``net`` made from ``spec``."""
     c = lesson.context(net, spec, lib="torch")
-    imports = ["import math", "import numbers", "", "import numpy as np", "import torch"]
+    imports = ["import math", "", "import numpy as np", "import torch"]
     if c["compressed"]:
-        imports = ["import base64", *imports[:2], "import zlib", *imports[2:]]
+        imports = ["import base64", "import math", "import zlib", *imports[1:]]
     return {
         **c,
         "imports": imports,
@@ -30,4 +30,6 @@ def context(net: Network, spec: str) -> dict:
         "not_numeric": "array.dtype == torch.bool",
         "all_finite": "bool(torch.isfinite(array).all())",
         "to_numpy": lambda text: f"{text}.cpu().numpy()",
+        "checked_note": "",
+        "checked_X": "X",
     }

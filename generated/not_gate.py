@@ -4,21 +4,18 @@ chainrule codegen not_gate
 
 NOT gate: one tanh unit, w = 1.3, b = -0.1, C = mean (a - y)^2 (course 002)
 
-Each statement of _forward and _backward computes the equation above it, as `chainrule derive
---delta` prints it (coursera notation, one example per row of X): z{l}, a{l}, delta{l}
-are layer l's pre-activation, output and ∂E/∂z{l}; W{l} is (inputs, units), b{l} (units,).
-Run it to train on the spec's data (embedded in main): python not_gate.py
+Each statement of _network computes the equation above it, as `chainrule derive --delta` prints
+it (coursera notation, one example per row of X): z{l}, a{l}, delta{l} are layer l's
+pre-activation, output and ∂E/∂z{l}; W{l} is (inputs, units), b{l} (units,).
+Run it to train on the spec's data (embedded below): python not_gate.py
 """
-
-import math
-import numbers
 
 import numpy as np
 
 DTYPE = np.float64
 SHAPES = {"W1": (1, 1), "b1": (1,)}
-INPUTS, OUTPUTS, LAYER_UNITS = 1, 1, (1,)
-# train()'s settings and their defaults, from the spec's training table
+INPUTS, OUTPUTS = 1, 1
+# train()'s settings and their defaults, from the spec's training table (see NEEDS)
 SETTINGS = {"epochs": 200, "learning_rate": 0.5, "batch_size": 2, "momentum": 0.0}
 SETTINGS |= {"shuffle": False, "clip_norm": None, "seed": 0, "standardize": False}
 SEED, PRINT_EVERY = 0, 20
@@ -31,10 +28,9 @@ def tanh(z):
 
 def init_params(seed: int = 0) -> dict:
     """Seeded initial parameters: scaled normal weights (Xavier, He or RBF), biases 0."""
-    _need("seed", seed, numbers.Integral, lambda v: v >= 0, "a whole number of at least 0")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_settings(seed=seed)["seed"])
     return {
-        "W1": rng.normal(0.0, math.sqrt(2 / (1 + 1)), size=(1, 1)).astype(DTYPE),
+        "W1": rng.normal(0.0, np.sqrt(2 / (1 + 1)), size=(1, 1)).astype(DTYPE),
         "b1": np.zeros(1, DTYPE),
     }
 
@@ -47,19 +43,17 @@ def spec_params() -> dict:
     }
 
 
-def _forward(params: dict, X: np.ndarray) -> tuple:
-    """z and a of every layer for the rows of X: the forward equations."""
+def _network(params: dict, X: np.ndarray, Y=None) -> tuple:
+    """The forward equations for the rows of X, then, given targets Y, the loss summed over the
+    rows (n E: E is their mean) and the delta equations from the top: the outputs, n E, ∂E/∂θ."""
     W1, b1 = (params[key] for key in SHAPES)
     # z⁽¹⁾ = W⁽¹⁾a⁽⁰⁾ + b⁽¹⁾
     z1 = X @ W1 + b1
     # a⁽¹⁾ = tanh(z⁽¹⁾)
     a1 = tanh(z1)
-    return z1, a1
-
-
-def _backward(params: dict, X: np.ndarray, Y: np.ndarray, z1, a1) -> dict:
-    """∂E/∂θ of every parameter for the batch (X, Y): the delta equations, from the top."""
-    W1, b1 = (params[key] for key in SHAPES)
+    if Y is None:
+        return a1, None, None
+    E = ((a1 - Y) ** 2).sum()
     n = len(X)
     # δ⁽¹⁾ = 2(a⁽¹⁾ − y) ⊙ (1 − a⁽¹⁾^⊙2)
     delta1 = 2 * (1 - a1**2) * (a1 - Y) / n
@@ -67,29 +61,23 @@ def _backward(params: dict, X: np.ndarray, Y: np.ndarray, z1, a1) -> dict:
     dW1 = X.T @ delta1
     # ∂C_k/∂b⁽¹⁾ = δ⁽¹⁾
     db1 = delta1.sum(axis=0)
-    return {"W1": dW1, "b1": db1}
-
-
-def _error(z1: np.ndarray, a1: np.ndarray, Y: np.ndarray):
-    """The loss summed over the batch's rows (n E: the mean divides by n)."""
-    return np.sum((a1 - Y) ** 2)
+    return a1, E, {"W1": dW1, "b1": db1}
 
 
 def forward(params: dict, X: np.ndarray) -> np.ndarray:
     """The network's outputs for the rows of X, shape (n, 1)."""
-    return _forward(params, _checked(params, X)[0])[-1]
+    return _network(params, _checked(params, X)[0])[0]
 
 
 def loss(params: dict, X: np.ndarray, Y: np.ndarray) -> float:
     """E over the rows of (X, Y): a float (complex for complex params: the complex-step check)."""
     X, Y = _checked(params, X, Y)
-    return (_error(*_forward(params, X)[-2:], Y) / len(X)).item()
+    return (_network(params, X, Y)[1] / len(X)).item()
 
 
 def gradients(params: dict, X: np.ndarray, Y: np.ndarray) -> dict:
     """∂E/∂θ for every parameter, the same keys and shapes as SHAPES."""
-    X, Y = _checked(params, X, Y)
-    return _backward(params, X, Y, *_forward(params, X))
+    return _network(params, *_checked(params, X, Y))[2]
 
 
 def train(params: dict, X: np.ndarray, Y: np.ndarray, callback=None, **settings) -> tuple:
@@ -97,31 +85,28 @@ def train(params: dict, X: np.ndarray, Y: np.ndarray, callback=None, **settings)
     settings: any of SETTINGS (defaults there). shuffle: the rows each epoch (seeded);
     batch_size None: all rows at once; a gradient longer than clip_norm is scaled down to it;
     standardize: fit x_mean and x_scale to X (scale 1 for a constant column)."""
-    epochs, rate, batch_size, momentum, shuffle, clip_norm, seed, std = _settings(settings)
-    _checked(params, X, Y)
+    s = _settings(**SETTINGS | settings)
+    X, Y = _checked(params, X, Y)
     params = {key: np.array(value, dtype=DTYPE) for key, value in params.items()}
-    if std and "x_mean" not in params:
+    if s["standardize"] and "x_mean" not in params:
         params["x_mean"], sd = np.mean(X, axis=0), np.std(X, axis=0)
         params["x_scale"] = np.where(sd > 0, sd, 1.0)
-    X, Y = _checked(params, X, Y)
-    n, rng = len(X), np.random.default_rng(seed)
-    batch = n if batch_size is None else min(batch_size, n)
+        X = (X - params["x_mean"]) / params["x_scale"]
+    n, rng = len(X), np.random.default_rng(s["seed"])
+    batch = n if s["batch_size"] is None else min(s["batch_size"], n)
     velocity = {key: np.zeros(shape, DTYPE) for key, shape in SHAPES.items()}
     history = {"loss": []}
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n) if shuffle and batch < n else np.arange(n)
-        total = 0.0
+    for epoch in range(1, s["epochs"] + 1):
+        order = rng.permutation(n) if s["shuffle"] and batch < n else np.arange(n)
+        Xs, Ys, total = X[order], Y[order], 0.0
         for start in range(0, n, batch):
-            rows = order[start : start + batch]
-            Xb, Yb = X[rows], Y[rows]
-            cache = _forward(params, Xb)
-            total += _error(*cache[-2:], Yb)
-            grads = _backward(params, Xb, Yb, *cache)
-            if clip_norm is not None:  # all gradients as one vector, of length ≤ clip_norm
+            _, E, grads = _network(params, Xs[start : start + batch], Ys[start : start + batch])
+            total += E
+            if s["clip_norm"] is not None:  # all gradients as one vector, of length ≤ clip_norm
                 norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
-                grads = {key: g * min(1.0, clip_norm / norm) for key, g in grads.items()}
+                grads = {key: g * min(1.0, s["clip_norm"] / norm) for key, g in grads.items()}
             for key in SHAPES:
-                velocity[key] = momentum * velocity[key] - rate * grads[key]
+                velocity[key] = s["momentum"] * velocity[key] - s["learning_rate"] * grads[key]
                 params[key] += velocity[key]
         history["loss"].append(float(total / n))
         if callback is not None:
@@ -134,32 +119,35 @@ def predict(params: dict, X: np.ndarray) -> np.ndarray:
     return (forward(params, X)[:, 0] > 0.5).astype(int)
 
 
-def _need(name: str, value, kind, ok, need: str):
-    """value if a kind (a bool only if kind is bool) and ok(value); else an error saying so."""
-    wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
-    if wrong or not ok(value):
-        raise (TypeError if wrong else ValueError)(f"{name} is {value!r}; it needs {need}")
-    return value
+# What each of train()'s settings needs: the types it may have, a test of its value, in words
+WHOLE, REAL, NONE = (int, np.integer), (int, float, np.integer, np.floating), type(None)
+NEEDS = {
+    "epochs": (WHOLE, lambda v: v >= 1, "a whole number ≥ 1"),
+    "learning_rate": (REAL, lambda v: 0 < v < np.inf, "a finite number > 0"),
+    "batch_size": ((*WHOLE, NONE), lambda v: v is None or v >= 1, "None or a whole number ≥ 1"),
+    "momentum": (REAL, lambda v: 0 <= v < 1, "a number with 0 ≤ it < 1"),
+    "shuffle": (bool, lambda v: True, "True or False"),
+    "clip_norm": ((*REAL, NONE), lambda v: v is None or v > 0, "None or a number > 0"),
+    "seed": (WHOLE, lambda v: v >= 0, "a whole number ≥ 0"),
+    "standardize": (bool, lambda v: True, "True or False"),
+}
 
 
-def _settings(given: dict) -> tuple:
-    """train()'s settings over SETTINGS, checked; the first one out of range raises, naming it."""
-    if unknown := set(given) - set(SETTINGS):
-        raise TypeError(f"train() takes no setting {', '.join(sorted(unknown))}")
-    s, real, whole, none = SETTINGS | given, numbers.Real, numbers.Integral, type(None)
-    _need("epochs", s["epochs"], whole, lambda v: v >= 1, "a whole number of at least 1")
-    _need("learning_rate", s["learning_rate"], real, lambda v: 0 < v < math.inf, "a number > 0")
-    _need("batch_size", s["batch_size"], (whole, none), lambda v: v is None or v >= 1, "≥ 1")
-    _need("momentum", s["momentum"], real, lambda v: 0 <= v < 1, "a number with 0 <= it < 1")
-    _need("shuffle", s["shuffle"], bool, lambda v: True, "True or False")
-    _need("clip_norm", s["clip_norm"], (real, none), lambda v: v is None or v > 0, "None or > 0")
-    _need("seed", s["seed"], whole, lambda v: v >= 0, "a whole number of at least 0")
-    _need("standardize", s["standardize"], bool, lambda v: True, "True or False")
-    return tuple(s.values())
+def _settings(**given) -> dict:
+    """given, once each value is found to be what its setting needs (NEEDS); else a TypeError
+    or ValueError names the first that is not, what it is and what it needs."""
+    for name, value in given.items():
+        if name not in NEEDS:
+            raise TypeError(f"train() takes no setting {name}; it takes {', '.join(NEEDS)}")
+        kind, ok, need = NEEDS[name]
+        wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
+        if wrong or not ok(value):
+            raise (TypeError if wrong else ValueError)(f"{name} is {value!r}; it needs {need}")
+    return given
 
 
 def _array(name: str, value, shape: tuple) -> np.ndarray:
-    """value as an array of that shape ("n": any number of rows, at least 1), all finite."""
+    """value as an array of finite numbers of that shape ("n": any number of rows, at least 1)."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):
@@ -168,15 +156,16 @@ def _array(name: str, value, shape: tuple) -> np.ndarray:
         raise TypeError(f"{name} is a {type(value).__name__}; it needs an array of numbers")
     if array.shape != shape and (shape[0] != "n" or array.shape[1:] != shape[1:] or not len(array)):
         need = str(shape).replace("'", "")
-        raise ValueError(f"{name} has shape {array.shape}; it needs {need}")
+        raise ValueError(f"{name} has shape {tuple(array.shape)}; it needs {need}")
     if not np.isfinite(array).all():
         raise ValueError(f"{name} holds NaN or inf; it needs finite numbers")
     return array
 
 
 def _checked(params: dict, X, Y=None) -> tuple:
-    """params (every key of SHAPES, of its shape, finite), X (standardised when params holds
-    x_mean and x_scale, see train) and Y (as many rows), checked."""
+    """X and Y (None if not given) as arrays, once they and params (every key of SHAPES) are
+    found to be finite numbers of their shapes, with as many rows in Y as in X; X
+    standardised when params holds x_mean and x_scale (see train)."""
     if not isinstance(params, dict):
         raise TypeError(f"params is a {type(params).__name__}; it needs a dict of arrays")
     if missing := [key for key in SHAPES if key not in params]:
@@ -190,8 +179,8 @@ def _checked(params: dict, X, Y=None) -> tuple:
     return (X - params["x_mean"]) / params["x_scale"] if "x_mean" in params else X, Y
 
 
-def main() -> None:
-    """Train on the spec's 2 examples with its settings; print the loss and accuracy."""
+if __name__ == "__main__":
+    # Train on the spec's 2 examples with its settings; print the loss and accuracy.
     X = np.array([[0], [1]], dtype=DTYPE)
     Y = np.array([[1], [0]], dtype=DTYPE)
     params, history = train(spec_params(), X, Y)
@@ -199,7 +188,3 @@ def main() -> None:
         print(f"epoch {epoch:>6}  loss {history['loss'][epoch - 1]:.6g}")
     print(f"final loss {history['loss'][-1]:.6g}")
     print(f"training accuracy {np.mean(predict(params, X) == Y[:, 0]):.1%}")
-
-
-if __name__ == "__main__":
-    main()

@@ -48,7 +48,6 @@ Run it to train on the spec's data (embedded below): python xor_gate.py
 """
 
 import math
-import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -68,12 +67,11 @@ def init_params(seed: int = 0) -> dict[str, np.ndarray]:
 
     W1 Xavier N(0, 2/(fan_in + fan_out)), W2 Xavier N(0, 2/(fan_in + fan_out))
     """
-    _need("seed", seed, numbers.Integral, lambda v: v >= 0, "a whole number of at least 0")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_settings(seed=seed)["seed"])
     return {
-        "W1": rng.normal(0.0, math.sqrt(2 / (2 + 2)), size=(2, 2)).astype(DTYPE),
+        "W1": rng.normal(0.0, np.sqrt(2 / (2 + 2)), size=(2, 2)).astype(DTYPE),
         "b1": np.zeros(2, DTYPE),
-        "W2": rng.normal(0.0, math.sqrt(2 / (2 + 1)), size=(2, 1)).astype(DTYPE),
+        "W2": rng.normal(0.0, np.sqrt(2 / (2 + 1)), size=(2, 1)).astype(DTYPE),
         "b2": np.zeros(1, DTYPE),
     }
 
@@ -272,7 +270,16 @@ def train(
     over all of (X, Y) accumulated batch by batch as the epoch runs (as Keras reports it,
     without a second forward pass); callback(epoch, loss, params) follows each epoch.
     """
-    _settings(epochs, learning_rate, batch_size, momentum, clip_norm, seed, shuffle, standardize)
+    _settings(
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        momentum=momentum,
+        shuffle=shuffle,
+        clip_norm=clip_norm,
+        seed=seed,
+        standardize=standardize,
+    )
     X, Y = _checked(params, X, Y)
     stats = {key: params[key] for key in ("x_mean", "x_scale") if key in params}
     if standardize and not stats:
@@ -334,39 +341,43 @@ def train(
     return {**p, **stats}, history
 
 
-def _need(name: str, value, kind, ok, need: str):
-    """value when it is a kind and ok(value); else a TypeError or ValueError saying so."""
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise TypeError(f"{name} is {value!r}; it needs {need}")
-    if not ok(value):
-        raise ValueError(f"{name} is {value!r}; it needs {need}")
-    return value
+# What each of train()'s settings needs: the types it may have, a test of its value, in words
+WHOLE, REAL, NONE = (int, np.integer), (int, float, np.integer, np.floating), type(None)
+NEEDS = {
+    "epochs": (WHOLE, lambda v: v >= 1, "a whole number ≥ 1"),
+    "learning_rate": (REAL, lambda v: 0 < v < np.inf, "a finite number > 0"),
+    "batch_size": ((*WHOLE, NONE), lambda v: v is None or v >= 1, "None or a whole number ≥ 1"),
+    "momentum": (REAL, lambda v: 0 <= v < 1, "a number with 0 ≤ it < 1"),
+    "shuffle": (bool, lambda v: True, "True or False"),
+    "clip_norm": ((*REAL, NONE), lambda v: v is None or v > 0, "None or a number > 0"),
+    "seed": (WHOLE, lambda v: v >= 0, "a whole number ≥ 0"),
+    "standardize": (bool, lambda v: True, "True or False"),
+}
 
 
-def _settings(epochs, rate, batch_size, momentum, clip_norm, seed, shuffle, std) -> None:
-    """Check train()'s settings; the first one out of range raises, naming itself."""
-    whole, real, none = numbers.Integral, numbers.Real, type(None)
-    _need("epochs", epochs, whole, lambda v: v >= 1, "a whole number of at least 1")
-    _need("learning_rate", rate, real, lambda v: 0 < v < math.inf, "a finite number > 0")
-    _need("batch_size", batch_size, (whole, none), lambda v: v is None or v >= 1, "None or ≥ 1")
-    _need("momentum", momentum, real, lambda v: 0 <= v < 1, "a number with 0 <= it < 1")
-    _need("clip_norm", clip_norm, (real, none), lambda v: v is None or 0 < v < math.inf, "> 0")
-    _need("seed", seed, whole, lambda v: v >= 0, "a whole number of at least 0")
-    _need("shuffle", shuffle, bool, lambda v: True, "True or False")
-    _need("standardize", std, bool, lambda v: True, "True or False")
+def _settings(**given) -> dict:
+    """given, once each value is found to be what its setting needs (NEEDS); else a TypeError
+    or ValueError names the first that is not, what it is and what it needs."""
+    for name, value in given.items():
+        if name not in NEEDS:
+            raise TypeError(f"train() takes no setting {name}; it takes {', '.join(NEEDS)}")
+        kind, ok, need = NEEDS[name]
+        wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
+        if wrong or not ok(value):
+            raise (TypeError if wrong else ValueError)(f"{name} is {value!r}; it needs {need}")
+    return given
 
 
 def _array(name: str, value, shape: tuple) -> np.ndarray:
-    """value as an array of that shape (None: any number of rows, at least 1), all finite."""
+    """value as an array of finite numbers of that shape ("n": any number of rows, at least 1)."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):
         array = None
     if array is None or array.dtype.kind not in "biufc":
         raise TypeError(f"{name} is a {type(value).__name__}; it needs an array of numbers")
-    rows = shape[0] is None and array.ndim == len(shape) and len(array) > 0
-    if array.shape != shape and not (rows and array.shape[1:] == shape[1:]):
-        need = str(tuple("n" if s is None else s for s in shape)).replace("'", "")
+    if array.shape != shape and (shape[0] != "n" or array.shape[1:] != shape[1:] or not len(array)):
+        need = str(shape).replace("'", "")
         raise ValueError(f"{name} has shape {tuple(array.shape)}; it needs {need}")
     if not np.isfinite(array).all():
         raise ValueError(f"{name} holds NaN or inf; it needs finite numbers")
@@ -374,19 +385,17 @@ def _array(name: str, value, shape: tuple) -> np.ndarray:
 
 
 def _checked(params: dict, X, Y=None) -> tuple:
-    """params (every key of SHAPES, of its shape, finite), X and Y (as many rows) checked."""
+    """X and Y (None if not given) as arrays, once they and params (every key of SHAPES) are
+    found to be finite numbers of their shapes, with as many rows in Y as in X."""
     if not isinstance(params, dict):
         raise TypeError(f"params is a {type(params).__name__}; it needs a dict of arrays")
-    missing = [key for key in SHAPES if key not in params]
-    if missing:
+    if missing := [key for key in SHAPES if key not in params]:
         raise ValueError(f"params lacks {', '.join(missing)}; it needs {', '.join(SHAPES)}")
     for key, shape in SHAPES.items():
         _array(f"params[{key!r}]", params[key], shape)
-    X = _array("X", X, (None, INPUTS))
-    if Y is None:
-        return X, None
-    Y = _array("Y", Y, (None, OUTPUTS))
-    if len(Y) != len(X):
+    X = _array("X", X, ("n", INPUTS))
+    Y = None if Y is None else _array("Y", Y, ("n", OUTPUTS))
+    if Y is not None and len(Y) != len(X):
         raise ValueError(f"Y has {len(Y)} rows and X {len(X)}; it needs one row per row of X")
     return X, Y
 

@@ -18,7 +18,8 @@ from derive.symbolic import Model
 SHEETS = sorted(DOCS.glob("*.tex"))
 # the module's arguments, and its activation helpers (sigmoid(z), …: each a documented
 # function of the module, named after the registry entry it implements)
-GIVEN = {"np", "p", "X", "Y", "grads", "scale", "n"} | set(ACTIVATIONS)
+# Inputs, arguments and the module's helpers (one per activation, and the row log-sum-exp).
+GIVEN = {"np", "p", "X", "Y", "grads", "scale", "n", "_logsumexp"} | set(ACTIVATIONS)
 
 
 def _example(path: Path) -> str:
