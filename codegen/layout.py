@@ -15,11 +15,15 @@ whenever the call holding it is.
 its first line and ``tail`` those after it on its last; the lines after the first are
 indented relative to ``indent``. A plain string is one line, as it is. ``text(...)`` joins
 the lines, the later ones indented by ``indent`` spaces, for a template that places the first.
+``statement(lead, code, indent, tail)`` lays out a statement whose expression ``code`` (one
+line of ASCII Python, as the array printers print it) is too long, from its parsed structure:
+its loosest operators and its brackets, as ruff format breaks them.
 ``wrap(line, width)`` breaks a comment or docstring line at spaces.
 """
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 LINE = 100  # ruff's line length in this project and in generated modules
@@ -79,3 +83,146 @@ def wrap(line: str, width: int = 92) -> list[str]:
     with ASCII minus signs (ruff's RUF00x rules)."""
     line = line.replace("−", "-")
     return textwrap.wrap(line, width, subsequent_indent="    ", break_on_hyphens=False)
+
+
+# --- statements: an expression's operators and brackets, as ruff format breaks them ------
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.FloorDiv: 2, ast.Mod: 2,
+               ast.MatMult: 2}
+
+
+class _Chain:
+    """Operands joined by operators of one precedence: ``parts`` is operand, op, operand..."""
+
+    def __init__(self, parts: list):
+        self.parts = parts
+        self.text = " ".join(p if isinstance(p, str) else p.text for p in parts)
+
+
+class _Group:
+    """A bracketed part: ``head`` (a call's function, or "" for parentheses), its items."""
+
+    def __init__(self, head: str, items: list):
+        self.head, self.items = head, items
+        self.text = f"{head}({', '.join(i.text for i in items)})"
+
+
+class _Leaf:
+    """A part printed as it is."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _tree(src: str, node: ast.expr, wrapped: bool = True):
+    """``node`` of ``src`` (one line) as chains, groups and leaves; ``wrapped``: look for
+    parentheses around it (an operand's; a call's argument has none of its own)."""
+    start, end = node.col_offset, node.end_col_offset  # the code is ASCII
+    if wrapped and _wrapped(src, node):
+        return _Group("", [_tree(src, node, False)])
+    if isinstance(node, ast.BinOp) and type(node.op) in _PRECEDENCE:
+        level, parts = _PRECEDENCE[type(node.op)], []
+        while True:
+            gap = src[node.left.end_col_offset:node.right.col_offset]
+            parts[:0] = [gap.strip(" ()"), _tree(src, node.right)]
+            left = node.left
+            if not isinstance(left, ast.BinOp) or _PRECEDENCE.get(type(left.op)) != level \
+                    or _wrapped(src, left):
+                return _Chain([_tree(src, left), *parts])
+            node = left
+    if isinstance(node, ast.Call) and (node.args or node.keywords):
+        args = sorted([*node.args, *node.keywords], key=lambda a: a.col_offset)
+        return _Group(src[start:node.func.end_col_offset],
+                      [_Leaf(src[a.col_offset:a.end_col_offset]) if isinstance(a, ast.keyword)
+                       else _tree(src, a, False) for a in args])
+    return _Leaf(src[start:end])
+
+
+def _wrapped(src: str, node: ast.expr) -> bool:
+    """Whether parentheses of its own enclose ``node`` in ``src``."""
+    return src[:node.col_offset].rstrip().endswith("(") and \
+        src[node.end_col_offset:].lstrip().startswith(")")
+
+
+def statement(lead: str, code: str, indent: int = 4, tail: str = "") -> str:
+    """``lead + code + tail`` (an assignment or ``return`` in a body at column ``indent``) as
+    ruff format lays it out: on one line if it fits; else, when the expression has one
+    operator of its loosest precedence and ends (or else starts) with brackets, those
+    brackets broken; else the expression in parentheses of its own, broken at its loosest
+    operators, one operand a line, each broken the same way if still too long."""
+    if indent + len(lead) + len(code) + len(tail) <= LINE:
+        return lead + code + tail
+    tree = _tree(code, ast.parse(code, mode="eval").body, False)
+    lines = _top(tree, indent, len(lead), len(tail))
+    lines[0], lines[-1] = lead + lines[0], lines[-1] + tail
+    return "\n".join([lines[0], *(" " * indent + line for line in lines[1:])])
+
+
+def _fits(lines: list[str], indent: int, lead: int, tail: int) -> bool:
+    widths = [indent + len(line) for line in lines]
+    widths[0] += lead
+    widths[-1] += tail
+    return max(widths) <= LINE
+
+
+def _top(tree, indent: int, lead: int, tail: int) -> list[str]:
+    if indent + lead + len(tree.text) + tail <= LINE or isinstance(tree, _Leaf):
+        return [tree.text]
+    if isinstance(tree, _Group):
+        return _bracketed(tree, indent, lead, tail)
+    ends = [tree.parts[0], tree.parts[-1]]
+    while isinstance(ends[0], _Chain):
+        ends[0] = ends[0].parts[0]
+    while isinstance(ends[1], _Chain):
+        ends[1] = ends[1].parts[-1]
+    if len(tree.parts) == 3 and _has_group(tree):
+        before = " ".join(p if isinstance(p, str) else p.text for p in tree.parts[:-1])
+        last, first = tree.parts[-1], tree.parts[0]
+        if isinstance(last, _Group):
+            lines = _bracketed(last, indent, lead + len(before) + 1, tail)
+            lines[0] = f"{before} {lines[0]}"
+            if _fits(lines, indent, lead, tail):
+                return lines
+        if isinstance(first, _Group):
+            after = " ".join(p if isinstance(p, str) else p.text for p in tree.parts[1:])
+            lines = _bracketed(first, indent, lead, tail + len(after) + 1)
+            lines[-1] += f" {after}"
+            if _fits(lines, indent, lead, tail):
+                return lines
+    return ["(", *(f"    {line}" for line in _inside(tree, indent + 4, 0, 0)), ")"]
+
+
+def _has_group(tree) -> bool:
+    return isinstance(tree, _Group) or isinstance(tree, _Chain) and any(
+        _has_group(p) for p in tree.parts if not isinstance(p, str))
+
+
+def _inside(tree, indent: int, lead: int, tail: int) -> list[str]:
+    """``tree`` within brackets, where operators may break a line."""
+    if indent + lead + len(tree.text) + tail <= LINE or isinstance(tree, _Leaf):
+        return [tree.text]
+    if isinstance(tree, _Group):
+        return _bracketed(tree, indent, lead, tail)
+    parts, lines = tree.parts, []
+    for i in range(0, len(parts), 2):
+        op = f"{parts[i - 1]} " if i else ""
+        sub = _inside(parts[i], indent, lead + len(op) if i == 0 else len(op),
+                      tail if i == len(parts) - 1 else 0)
+        lines += [op + sub[0], *sub[1:]]
+    return lines
+
+
+def _bracketed(group: _Group, indent: int, lead: int, tail: int) -> list[str]:
+    """``group`` with its brackets broken: its items on a line of their own, or a sole item
+    broken itself, or one item a line with a trailing comma."""
+    body = ", ".join(item.text for item in group.items)
+    opening = group.head + "("
+    if indent + 4 + len(body) <= LINE:
+        return [opening, f"    {body}", ")"]
+    if len(group.items) == 1:
+        return [opening, *(f"    {line}" for line in _inside(group.items[0], indent + 4, 0, 0)),
+                ")"]
+    lines = [opening]
+    for item in group.items:
+        inner = _inside(item, indent + 4, 0, 1)
+        lines += [f"    {line}" for line in inner[:-1]] + [f"    {inner[-1]},"]
+    return [*lines, ")"]

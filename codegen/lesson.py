@@ -15,6 +15,7 @@ import dataclasses
 
 import sympy as sp
 
+from codegen.layout import statement
 from codegen.literal import comment_lines, docstring_text
 from codegen.lower import Lowered, Named, lower
 from codegen.parts import common_context
@@ -76,9 +77,16 @@ def _swap(node, old, new):
                                         for f in dataclasses.fields(node)})
 
 
+def _laid(target: str, code: str) -> str:
+    """``code`` as the right-hand side of ``target = code`` in a function body, laid out as
+    ruff format would (``codegen.layout.statement``): its lines after the first indented."""
+    return statement(f"{target} = ", code, 4).removeprefix(f"{target} = ")
+
+
 def _statements(statements, printer: ArrayPrinter) -> list[dict]:
     """Each statement printed under its equation; one too long for a line first binds the
-    loss derivative ∂E/∂a it uses to g{L}, on a line of its own."""
+    loss derivative ∂E/∂a it uses to g{L}, on a line of its own; one still too long is
+    broken over lines (``_laid``)."""
     out = []
     for st in statements:
         code = printer.code(st.rhs)
@@ -86,11 +94,11 @@ def _statements(statements, printer: ArrayPrinter) -> list[dict]:
             jvp = next((n for n in _walk(st.rhs) if isinstance(n, d.SoftmaxJvp)), None)
             if jvp is not None:
                 q = f"q{st.target.removeprefix('delta')}"
-                out.append({"key": st.key, "target": q, "code": printer.elementwise(
-                    printer.softmax_q(jvp.a, jvp.g)), "text": comment_lines(
+                out.append({"key": st.key, "target": q, "code": _laid(q, printer.elementwise(
+                    printer.softmax_q(jvp.a, jvp.g))), "text": comment_lines(
                     f"{q} = a ⊙ ∂E/∂a (a the softmax's output), its division by a cancelled")})
                 code = printer.code(_swap(st.rhs, jvp.g, Named(q, True)))
-        out.append({"key": st.key, "target": st.target, "code": code,
+        out.append({"key": st.key, "target": st.target, "code": _laid(st.target, code),
                     "text": comment_lines(st.text)})
     return out
 
@@ -122,6 +130,8 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
     forward, backward, printer = statements(net, lib)
     L = len(net.layers)
     loss_terms = printer.loss_terms()
+    long_loss = len(f"    E = ({loss_terms}).sum()" if lib == "np" else
+                    f"    return torch.sum({loss_terms}) / len(Y)") > LINE
     keys = [key for key, _ in c["shapes"]]
     unpack = ", ".join(keys) if len(keys) > 1 else f"({keys[0]},)"
     cache = ", ".join(f"{k}{l}" for l in range(1, L + 1) for k in ("z", "a"))
@@ -136,10 +146,10 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
         "init_short": "scaled normal weights (Xavier, He or RBF)",
         "forward": forward,
         "backward": backward,
-        "loss_terms": loss_terms,
-        "long_loss": len(f"    E = ({loss_terms}).sum()" if lib == "np" else
-                         f"    return torch.sum({loss_terms}) / len(Y)") > LINE,
-        "wrap_loss": len(f"    terms = {loss_terms}") > LINE,
+        # a long loss is bound to terms first, laid out as ruff format would
+        "loss_terms": _laid("terms", loss_terms) if long_loss else loss_terms,
+        "long_loss": long_loss,
+        "wrap_loss": False,
         "unpack": unpack,
         "cache": cache,
         "grads": "{" + ", ".join(f'"{k}": d{k}' for k in keys) + "}",

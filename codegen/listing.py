@@ -20,5 +20,6 @@ def implementation(net: Network) -> dict[str, list[str]]:
     forward, backward, _ = statements(net)
     lines: dict[str, list[str]] = {}
     for st in forward + backward:
-        lines.setdefault(st["key"], []).append(f"{st['target']} = {st['code']}")
+        code = st["code"].replace("\n    ", "\n")  # a broken statement's lines, dedented
+        lines.setdefault(st["key"], []).append(f"{st['target']} = {code}")
     return lines
