@@ -282,12 +282,13 @@ def test_codegen_command_writes_each_style_and_refuses_fast_torch(tmp_path, caps
     assert not (tmp_path / "no.py").exists()
 
 
-@settings(max_examples=3, deadline=None, derandomize=True,
+@settings(max_examples=4, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(networks(), min_size=8, max_size=8))
-def test_drawn_fast_modules_pass_ruff(nets):
-    # Long calls and sums are broken over lines from their structure (codegen.layout),
-    # whatever the activations and losses make of them.
+@given(st.lists(networks(), min_size=10, max_size=10))
+def test_drawn_modules_pass_ruff_in_every_style(nets):
+    # Long calls, sums and products are broken over lines from their structure
+    # (codegen.layout), whatever the activations and losses make of them, in every style
+    # and target: a Hellinger loss or a long delta breaks as ruff format would.
     import tempfile
 
     # The Hellinger loss averaged over outputs sums terms too long for one line.
@@ -295,7 +296,9 @@ def test_drawn_fast_modules_pass_ruff(nets):
                            loss={"kind": "hellinger", "reduce_outputs": "mean"})]
     with tempfile.TemporaryDirectory() as folder:
         for i, net in enumerate(nets):
-            (Path(folder) / f"m{i}.py").write_text(render(net, style="fast"))
+            for style, target in STYLES:
+                (Path(folder) / f"m{i}_{style}_{target}.py").write_text(
+                    render(net, style=style, target=target))
         ruff = [sys.executable, "-m", "ruff"]
         for command in (["check"], ["format", "--check"]):
             result = subprocess.run([*ruff, *command, "--no-cache", folder], cwd=REPO,
