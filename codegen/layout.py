@@ -174,21 +174,54 @@ def _top(tree, indent: int, lead: int, tail: int) -> list[str]:
         ends[0] = ends[0].parts[0]
     while isinstance(ends[1], _Chain):
         ends[1] = ends[1].parts[-1]
-    if len(tree.parts) == 3 and _has_group(tree):
-        before = " ".join(p if isinstance(p, str) else p.text for p in tree.parts[:-1])
-        last, first = tree.parts[-1], tree.parts[0]
-        if isinstance(last, _Group):
-            lines = _bracketed(last, indent, lead + len(before) + 1, tail)
-            lines[0] = f"{before} {lines[0]}"
-            if _fits(lines, indent, lead, tail):
-                return lines
-        if isinstance(first, _Group):
-            after = " ".join(p if isinstance(p, str) else p.text for p in tree.parts[1:])
-            lines = _bracketed(first, indent, lead, tail + len(after) + 1)
-            lines[-1] += f" {after}"
-            if _fits(lines, indent, lead, tail):
-                return lines
+    # ruff keeps its own parentheses off when the loosest operator is alone and the
+    # expression starts with parentheses (a call's name is no parenthesis) or ends with a
+    # bracket: then its groups break where they must.
+    starts = ends[0].text.startswith("(")
+    if len(tree.parts) == 3 and _has_group(tree) and (starts or _bracket(ends[1])):
+        return _natural(_flat(tree), indent, lead, tail)
     return ["(", *(f"    {line}" for line in _inside(tree, indent + 4, 0, 0)), ")"]
+
+
+def _bracket(tree) -> bool:
+    return isinstance(tree, _Group) and bool(tree.items)
+
+
+def _flat(tree) -> list:
+    """``tree`` as its text, but for its outermost groups, where the line may break."""
+    if isinstance(tree, _Leaf):
+        return [tree.text]
+    if isinstance(tree, _Group):
+        return [tree]
+    out = []
+    for part in tree.parts:
+        out += [f" {part} "] if isinstance(part, str) else _flat(part)
+    return out
+
+
+def _natural(parts: list, indent: int, lead: int, tail: int) -> list[str]:
+    """``parts`` (text and groups) with no parentheses added: each group, from the left,
+    broken if it does not fit on its line with what follows up to the next group's bracket."""
+    lines = [""]
+    for i, part in enumerate(parts):
+        if isinstance(part, str):
+            lines[-1] += part
+            continue
+        rest, later = "", parts[i + 1:]
+        for item in later:
+            rest += item if isinstance(item, str) else item.head + "("
+            if not isinstance(item, str):
+                break
+        else:
+            rest += " " * tail
+        column = indent + (lead if len(lines) == 1 else 0) + len(lines[-1])
+        if column + len(part.text) + len(rest) <= LINE:
+            lines[-1] += part.text
+        else:
+            broken = _bracketed(part, indent, 0, 0)
+            lines[-1] += broken[0]
+            lines += broken[1:]
+    return lines
 
 
 def _has_group(tree) -> bool:

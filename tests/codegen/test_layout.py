@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.layout import LINE, Call, layout, text
+from codegen.layout import LINE, Call, layout, statement, text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -83,3 +83,40 @@ def test_a_matrix_is_a_row_a_line_once_its_call_is_broken_and_ruff_keeps_it(tmp_
     namespace = {}
     exec(path.read_text(), namespace)
     np.testing.assert_array_equal(namespace["f"](), wide[0])
+
+
+def _arithmetic(rng: random.Random, depth: int = 0) -> str:
+    """A random expression of names, calls, powers and chains of + - or * / @, some operands
+    in parentheses: the shapes the array printers print, and stranger ones."""
+    if depth > 3 or rng.random() < 0.3:
+        return rng.choice(["a1", "delta2", "Y", "z" + "x" * rng.randint(0, 12), "2", "n",
+                           "a2**2", "W2.T", "-a2", "(a2 - Y) ** 2"])
+    if rng.random() < 0.3:
+        name = rng.choice(["np.exp", "np.sqrt", "torch.tanh", "np.sum", "math.sqrt"])
+        extra = ", axis=1, keepdims=True" if name == "np.sum" else ""
+        return f"{name}({_arithmetic(rng, depth + 1)}{extra})"
+    ops = rng.choice([["+", "-"], ["*", "/", "@"]])
+    out = ""
+    for i in range(rng.randint(2, 5)):
+        part = _arithmetic(rng, depth + 1)
+        if rng.random() < 0.4 or ops[0] == "*" and (" + " in part or " - " in part):
+            part = f"({part})"
+        out += f" {rng.choice(ops)} {part}" if i else part
+    return out
+
+
+def test_statement_is_what_ruff_format_makes_of_the_one_line_form():
+    rng = random.Random(3)
+    mine, flat = [], []
+    while len(mine) < 600:
+        code, target = _arithmetic(rng), "delta" + "1" * rng.randint(1, 3)
+        if 60 < len(code) < 400:
+            mine.append(f"def f{len(mine)}():\n    " + statement(f"{target} = ", code, 4))
+            flat.append(f"def f{len(flat)}():\n    {target} = {code}")
+    source = "\n\n\n".join(mine) + "\n"
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "format", "--no-cache", "-"],
+                          input="\n\n\n".join(flat) + "\n", capture_output=True, text=True,
+                          cwd=REPO, check=True)
+    assert source == ruff.stdout
+    assert max(len(line) for line in source.splitlines()) <= LINE
+    assert sum(len(c.splitlines()) > 3 for c in mine) > 300  # many were broken over lines
