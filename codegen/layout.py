@@ -146,22 +146,16 @@ def _wrapped(src: str, node: ast.expr) -> bool:
 def statement(lead: str, code: str, indent: int = 4, tail: str = "") -> str:
     """``lead + code + tail`` (an assignment or ``return`` in a body at column ``indent``) as
     ruff format lays it out: on one line if it fits; else, when the expression has one
-    operator of its loosest precedence and ends (or else starts) with brackets, those
-    brackets broken; else the expression in parentheses of its own, broken at its loosest
-    operators, one operand a line, each broken the same way if still too long."""
+    operator of its loosest precedence and starts with parentheses or ends with brackets,
+    no parentheses added and each bracketed part, from the left, broken if it does not fit;
+    else the expression in parentheses of its own, broken at its loosest operators, one
+    operand a line, each broken the same way if still too long."""
     if indent + len(lead) + len(code) + len(tail) <= LINE:
         return lead + code + tail
     tree = _tree(code, ast.parse(code, mode="eval").body, False)
     lines = _top(tree, indent, len(lead), len(tail))
     lines[0], lines[-1] = lead + lines[0], lines[-1] + tail
     return "\n".join([lines[0], *(" " * indent + line for line in lines[1:])])
-
-
-def _fits(lines: list[str], indent: int, lead: int, tail: int) -> bool:
-    widths = [indent + len(line) for line in lines]
-    widths[0] += lead
-    widths[-1] += tail
-    return max(widths) <= LINE
 
 
 def _top(tree, indent: int, lead: int, tail: int) -> list[str]:
