@@ -85,8 +85,7 @@ def _laid(target: str, code: str) -> str:
 
 def _statements(statements, printer: ArrayPrinter) -> list[dict]:
     """Each statement printed under its equation; one too long for a line first binds the
-    loss derivative ∂E/∂a it uses to g{L}, on a line of its own; one still too long is
-    broken over lines (``_laid``)."""
+    loss derivative ∂E/∂a it uses to g{L}, on a line of its own."""
     out = []
     for st in statements:
         code = printer.code(st.rhs)
@@ -94,11 +93,11 @@ def _statements(statements, printer: ArrayPrinter) -> list[dict]:
             jvp = next((n for n in _walk(st.rhs) if isinstance(n, d.SoftmaxJvp)), None)
             if jvp is not None:
                 q = f"q{st.target.removeprefix('delta')}"
-                out.append({"key": st.key, "target": q, "code": _laid(q, printer.elementwise(
-                    printer.softmax_q(jvp.a, jvp.g))), "text": comment_lines(
+                out.append({"key": st.key, "target": q, "code": printer.elementwise(
+                    printer.softmax_q(jvp.a, jvp.g)), "text": comment_lines(
                     f"{q} = a ⊙ ∂E/∂a (a the softmax's output), its division by a cancelled")})
                 code = printer.code(_swap(st.rhs, jvp.g, Named(q, True)))
-        out.append({"key": st.key, "target": st.target, "code": _laid(st.target, code),
+        out.append({"key": st.key, "target": st.target, "code": code,
                     "text": comment_lines(st.text)})
     return out
 
@@ -144,8 +143,9 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
         "imports": imports,
         "helpers": helpers(net, lower(net), printer, codes),
         "init_short": "scaled normal weights (Xavier, He or RBF)",
-        "forward": forward,
-        "backward": backward,
+        # a statement too long for its line is broken as ruff format would break it
+        "forward": [{**s, "code": _laid(s["target"], s["code"])} for s in forward],
+        "backward": [{**s, "code": _laid(s["target"], s["code"])} for s in backward],
         # a long loss is bound to terms first, laid out as ruff format would
         "loss_terms": _laid("terms", loss_terms) if long_loss else loss_terms,
         "long_loss": long_loss,

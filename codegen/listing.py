@@ -20,6 +20,5 @@ def implementation(net: Network) -> dict[str, list[str]]:
     forward, backward, _ = statements(net)
     lines: dict[str, list[str]] = {}
     for st in forward + backward:
-        code = st["code"].replace("\n    ", "\n")  # a broken statement's lines, dedented
-        lines.setdefault(st["key"], []).append(f"{st['target']} = {code}")
+        lines.setdefault(st["key"], []).append(f"{st['target']} = {st['code']}")
     return lines
