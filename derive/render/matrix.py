@@ -24,9 +24,13 @@ _u, _a = sp.symbols("u a")
 
 class _Hadamard:
     """Products of matrices element-wise: a leading −1 as a minus, a coefficient before its
-    parenthesised factor, the rest joined by ``odot``."""
+    parenthesised factor, the rest joined by ``odot``; sums in the order they were built
+    (N − Z, as the board has it, not −Z + N)."""
 
     odot = " ⊙ "
+
+    def _print_Add(self, expr, order=None):
+        return super()._print_Add(expr, order="none")
 
     def _print_Mul(self, expr):
         if expr.args[0] == -1:
@@ -49,9 +53,6 @@ class _HadamardText(_Hadamard, StrPrinter):
 
     def _print_Symbol(self, expr):
         return expr.name
-
-    def _print_Add(self, expr, order=None):
-        return super()._print_Add(expr, order="none")
 
     def doprint(self, expr):
         # Names hold no hyphens: every one printed is a minus, written as the other text is.

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import networks
 
@@ -71,18 +71,21 @@ def _losses_for(output):
     return sorted(n for n, loss in LOSSES.items() if loss.outputs is None or output in loss.outputs)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(net=networks(), seed=st.integers(0, 5))
-def test_drawn_networks_pass_the_check(net, seed):
-    m = load_source(render(net), "drawn")
-    report = check_module(m, seed=seed)
-    assert report.ok, f"{net.layers} {net.loss}\n{report}"
-
-
 # Combinations whose true value overflows (exp of an unbounded square) or whose stable
 # evaluation would need a rewrite of √softplus: the limits docs/spec.md states.
 UNSAFE = {("exponential", a) for a in ("identity", "relu", "softplus")} | {
     ("hellinger", "softplus")}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(net=networks(), seed=st.integers(0, 5))
+def test_drawn_networks_pass_the_check(net, seed):
+    # e^{(a − y)²} of an unbounded output passes float64's range at ordinary points
+    assume((net.loss.kind, net.layers[-1].activation) not in UNSAFE)
+    m = load_source(render(net), "drawn")
+    report = check_module(m, seed=seed)
+    assert report.ok, f"{net.layers} {net.loss}\n{report}"
 
 
 @pytest.mark.parametrize("output,kind", [

@@ -35,7 +35,7 @@ def _entry(model, symbol):
 
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(networks(depths=(1, 5), trainable=False))
+@given(networks(depths=(1, 5), trainable=False, output_distance=False))
 @example(Network(inputs=3, layers=[Dense(3, a) for a in ("tanh", "relu", "softplus", "sigmoid",
                                                          "gaussian")] + [Dense(2, "softmax")],
                  loss="categorical_cross_entropy"))
