@@ -149,7 +149,6 @@ def context(net: Network, spec: str, lib: str = "np") -> dict:
         # a long loss is bound to terms first, laid out as ruff format would
         "loss_terms": _laid("terms", loss_terms) if long_loss else loss_terms,
         "long_loss": long_loss,
-        "wrap_loss": False,
         "unpack": unpack,
         "cache": cache,
         "grads": "{" + ", ".join(f'"{k}": d{k}' for k in keys) + "}",
