@@ -61,7 +61,8 @@ def chainrule(bin_dir: Path, cwd: Path, *args: str, status: int = 0) -> str:
     return done.stdout + done.stderr
 
 
-def test_every_command_runs_from_an_empty_directory(installed, tmp_path):
+# Each command runs from an empty directory (tmp_path), with the wheel's code, not this checkout's.
+def test_the_installed_wheel_derives_and_evaluates(installed, tmp_path):
     where = subprocess.run([installed / "python", "-c", "import codegen; print(codegen.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path, check=True).stdout
     assert where.startswith(str(installed.parent)), where  # the wheel, not this checkout
@@ -69,6 +70,9 @@ def test_every_command_runs_from_an_empty_directory(installed, tmp_path):
     assert "keras_2_4_4_1" in chainrule(installed, tmp_path, "examples")
     assert "Verified:" in chainrule(installed, tmp_path, "derive", "or_gate", "--wrt", "t_1")
     assert "gradients" in json.loads(chainrule(installed, tmp_path, "eval", "xor_gate"))
+
+
+def test_the_installed_wheel_writes_modules_and_handouts(installed, tmp_path):
     assert "wrote" in chainrule(installed, tmp_path, "codegen", "xor_gate")
     assert (tmp_path / "xor_gate.py").is_file()  # the current directory, not site-packages
     report = chainrule(installed, tmp_path, "check", "xor_gate.py")
@@ -76,6 +80,12 @@ def test_every_command_runs_from_an_empty_directory(installed, tmp_path):
     chainrule(installed, tmp_path, "handout", "not_gate", "--pdf")
     assert (tmp_path / "not_gate.pdf").read_bytes().startswith(b"%PDF")
     assert "generated NumPy module" in chainrule(installed, tmp_path, "compare", "xor_gate")
+    err = chainrule(installed, tmp_path, "codegen", "--all", status=2)
+    assert "inside a chainrule checkout" in err and err.count("\n") == 1
+    assert not list(installed.parent.rglob("generated"))
+
+
+def test_the_installed_wheel_reads_keras_models(installed, tmp_path):
     shutil.copy(FIXTURES / "lamurias.keras", tmp_path)
     chainrule(installed, tmp_path, "import-keras", "lamurias.keras", "-o", "lamurias.toml")
     figures = json.loads((FIXTURES / "lamurias.figures.json").read_text())
@@ -83,6 +93,9 @@ def test_every_command_runs_from_an_empty_directory(installed, tmp_path):
         result = json.loads(chainrule(installed, tmp_path, "eval", spec, "--x",
                                       json.dumps(figures["x"]), "--y", json.dumps(figures["y"])))
         assert result["loss"] == pytest.approx(figures["exact"]["loss"], rel=1e-12)
+
+
+def test_the_installed_wheel_runs_the_lessons(installed, tmp_path):
     # The lesson commands, their plots into the current directory.
     chainrule(installed, tmp_path, "descent", "--function", "x**2", "--x0=-4", "--rates", "0.8",
               "--steps", "5", "--plots", ".")
@@ -94,9 +107,6 @@ def test_every_command_runs_from_an_empty_directory(installed, tmp_path):
                         "--plots", ".")
     assert "after epoch 3" in trained
     assert len(list(tmp_path.glob("*.png"))) >= 4
-    err = chainrule(installed, tmp_path, "codegen", "--all", status=2)
-    assert "inside a chainrule checkout" in err and err.count("\n") == 1
-    assert not list(installed.parent.rglob("generated"))
 
 
 def test_outside_the_checkout_codegen_writes_to_the_current_directory(run, tmp_path,
