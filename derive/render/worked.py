@@ -69,13 +69,18 @@ def as_printed(values) -> np.ndarray:
 
 
 def example_for(net: Network, seed: int | None = None) -> tuple[np.ndarray, np.ndarray, int | None]:
-    """(x, y, data row) of the example to work: the last data row, or row ``seed`` picks.
+    """(x, y, data row) of the example to work: the last data row, or the row ``seed`` picks
+    among those with no input 0 (where there are such rows: an input of 0 makes its weights'
+    gradients 0, nothing to practise on).
 
     Without data, inputs are seeded N(0, 1) and targets seeded in [0, 1], one decimal.
     """
     if net.data is not None:
-        n = len(net.data["x"])
-        row = n - 1 if seed is None else int(np.random.default_rng(seed).integers(n))
+        xs = np.asarray(net.data["x"])
+        rows = np.flatnonzero(np.all(xs != 0, axis=1))
+        rows = rows if len(rows) else np.arange(len(xs))
+        row = len(xs) - 1 if seed is None else int(rows[np.random.default_rng(seed).integers(
+            len(rows))])
         return net.data["x"][row].copy(), net.data["y"][row].copy(), row
     rng = np.random.default_rng(0 if seed is None else seed)
     x = np.round(rng.normal(size=len(net.inputs)), 1) + 0.0

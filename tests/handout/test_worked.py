@@ -118,3 +118,13 @@ def test_an_output_rounded_to_the_edge_of_the_loss_is_worked_in_float64_and_says
     assert not work.by_hand and "edge of the loss's domain" in work.why_float64
     assert work.loss == pytest.approx(8 + float(sp.log(1 + sp.exp(-8))), rel=1e-12)
     assert "edge of the loss's domain" in render(net)
+
+
+def test_exercise_examples_have_no_input_0_where_the_data_has_such_rows():
+    for name in examples():
+        net = load(name)
+        if net.data is None or not (net.data["x"] != 0).all(axis=1).any():
+            continue
+        for seed in (EXERCISE_SEED, 2, 3):
+            x, _, row = example_for(net, seed)
+            assert (x != 0).all() and row is not None, (name, seed, x)
