@@ -46,13 +46,7 @@ def test_layout_is_what_ruff_format_makes_of_the_one_line_form():
             entry = pad + key + text(call, 8, len(key), 1) + ","
             mine.append(f"def f{i}():\n    return {{\n{entry}\n    }}")
             flat.append(f"def f{i}():\n    return {{\n{pad}{key}{call},\n    }}")
-    source = "\n\n\n".join(mine) + "\n"
-    ruff = subprocess.run([sys.executable, "-m", "ruff", "format", "--no-cache", "-"],
-                          input="\n\n\n".join(flat) + "\n", capture_output=True, text=True,
-                          cwd=REPO, check=True)
-    assert source == ruff.stdout
-    assert max(len(line) for line in source.splitlines()) <= LINE
-    assert sum(len(c.splitlines()) > 3 for c in mine) > 150  # many were broken over lines
+    _as_ruff_formats(mine, flat, broken=150)
 
 
 def test_a_plain_string_or_a_call_that_fits_stays_on_one_line():
@@ -113,10 +107,16 @@ def test_statement_is_what_ruff_format_makes_of_the_one_line_form():
         if 60 < len(code) < 400:
             mine.append(f"def f{len(mine)}():\n    " + statement(f"{target} = ", code, 4))
             flat.append(f"def f{len(flat)}():\n    {target} = {code}")
+    _as_ruff_formats(mine, flat, broken=300)
+
+
+def _as_ruff_formats(mine: list[str], flat: list[str], broken: int) -> None:
+    """Our layout of each function equals ``ruff format`` of its one-line form, within the
+    line length, and more than ``broken`` of them were broken over lines."""
     source = "\n\n\n".join(mine) + "\n"
     ruff = subprocess.run([sys.executable, "-m", "ruff", "format", "--no-cache", "-"],
                           input="\n\n\n".join(flat) + "\n", capture_output=True, text=True,
                           cwd=REPO, check=True)
     assert source == ruff.stdout
     assert max(len(line) for line in source.splitlines()) <= LINE
-    assert sum(len(c.splitlines()) > 3 for c in mine) > 300  # many were broken over lines
+    assert sum(len(c.splitlines()) > 3 for c in mine) > broken
