@@ -13,7 +13,9 @@ bare module file then gets central differences only. Both methods are those of
 ``codegen.differences``, the one numeric gradient ``compare`` uses too.
 The points are seeded: parameters from ``init_params(seed)`` and random inputs and targets
 valid for every loss (in [0, 1], rows summing to 1 when there are several outputs).
-``report.ok`` holds only when every error is under the tolerance.
+``report.ok`` holds only when every error is under the tolerance. A network of more than
+``ALL_UP_TO`` parameters has a seeded sample of ``SAMPLE`` entries of each larger tensor
+checked (every entry would take minutes: two loss calls each), and the report says so.
 The relative error of an entry is |g − d| / max(|g|, |d|, 1e-4·max(1, |E|)): the floor keeps
 the rounding of differences (about eps^(2/3)·|E|) from dominating entries near 0.
 A module that breaks — a function that raises, params without a tensor the check needs, a
@@ -23,6 +25,7 @@ not a whole number ≥ 0 raise a ``ChainruleError`` with a one-line message.
 
 from __future__ import annotations
 
+import math
 import numbers
 import types
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from codegen.differences import (
+    USUAL,
     complex_step,
     differences,
     entrywise_error,
@@ -47,6 +51,8 @@ from derive.network import Network
 # Central differences with h = ∛eps·max(1, |θ|) err by about eps^(2/3): 4e-11 in float64.
 CENTRAL_TOLERANCE = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 3e-2}
 COMPLEX_TOLERANCE = 1e-9
+USUAL_COMPLEX = USUAL["complex step"]
+ALL_UP_TO, SAMPLE = 5000, 500  # parameters checked entry by entry; else entries per tensor
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class TensorCheck:
 
     name: str
     entries: int
+    checked: int
     central: float
     complex_step: float | None
 
@@ -79,10 +86,15 @@ class CheckReport:
 
     def __str__(self) -> str:
         lines = [f"gradient check of {self.target}",
-                 f"{'tensor':<8} {'entries':>7} {'central diff':>13} {'complex step':>13}"]
+                 f"{'tensor':<8} {'entries':>7} {'checked':>7} {'central diff':>13} "
+                 f"{'complex step':>13}"]
         for t in self.tensors:
             cs = "n/a" if t.complex_step is None else f"{t.complex_step:.2e}"
-            lines.append(f"{t.name:<8} {t.entries:>7} {t.central:>13.2e} {cs:>13}")
+            lines.append(f"{t.name:<8} {t.entries:>7} {t.checked:>7} {t.central:>13.2e} "
+                         f"{cs:>13}")
+        if any(t.checked < t.entries for t in self.tensors):
+            lines.append(f"over {ALL_UP_TO} parameters: a seeded sample of {SAMPLE} entries of "
+                         "each larger tensor is checked")
         verdict = "ok" if self.ok else "FAILED"
         lines.append(f"{verdict}: tolerances {self.central_tolerance:.0e} (central), "
                      f"{self.complex_tolerance:.0e} (complex step)")
@@ -171,26 +183,41 @@ def check_module(module: types.ModuleType, target: str = "module", seed: int = 0
     theta = pack(params, shapes)
     own = stacked(lambda p: module.loss(p, X, Y), shapes)
     dtype = np.dtype(getattr(module, "DTYPE", np.float64))
+    chosen = _entries(shapes, int(seed))
     central = _calling(target, "loss", differences, own, theta, "central difference",
-                       usual_step("central difference", dtype))
+                       usual_step("central difference", dtype), chosen)
     step = None
     if dtype == np.float64:  # the complex step needs float64 to reach its precision
-        step = _calling(target, "loss", complex_step, own, theta)
+        step = _calling(target, "loss", complex_step, own, theta, USUAL_COMPLEX, chosen)
         if step is None and net is not None and set(net.param_shapes()) == set(shapes):
             step = complex_step(_in_order(loss_function(net, X, Y), shapes,
-                                          net.param_shapes()), theta)
+                                          net.param_shapes()), theta, USUAL_COMPLEX, chosen)
     floor = 1e-4 * max(1.0, abs(loss))
     report = CheckReport(target, central_tolerance=CENTRAL_TOLERANCE.get(dtype, 3e-2))
     start = 0
     for key, tensor in params.items():
-        part = slice(start, start + tensor.size)
+        part = (chosen >= start) & (chosen < start + tensor.size)
+        grad = _array(grads[key]).ravel()[chosen[part] - start]
         start += tensor.size
-        grad = _array(grads[key]).ravel()
         report.tensors.append(TensorCheck(
-            name=key, entries=tensor.size,
+            name=key, entries=tensor.size, checked=int(part.sum()),
             central=entrywise_error(grad, central[part], floor),
             complex_step=None if step is None else entrywise_error(grad, step[part], floor)))
     return report
+
+
+def _entries(shapes: dict, seed: int) -> np.ndarray:
+    """The flat indices checked: all up to ``ALL_UP_TO`` parameters, else of each tensor all
+    its entries or a seeded sample of ``SAMPLE`` of them."""
+    sizes = [math.prod(shape) for shape in shapes.values()]
+    if sum(sizes) <= ALL_UP_TO:
+        return np.arange(sum(sizes))
+    rng, out, start = np.random.default_rng(seed), [], 0
+    for size in sizes:
+        pick = np.arange(size) if size <= SAMPLE else rng.choice(size, SAMPLE, replace=False)
+        out.append(start + np.sort(pick))
+        start += size
+    return np.concatenate(out)
 
 
 def _array(value) -> np.ndarray:

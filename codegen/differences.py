@@ -46,8 +46,9 @@ def evaluations(method: str, n: int) -> int:
 
 
 def differences(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, method: str,
-                h: float) -> np.ndarray:
-    """Every entry of ∇f at ``theta`` by ``method`` with step h·max(1, |θᵢ|).
+                h: float, entries: np.ndarray | None = None) -> np.ndarray:
+    """Every entry of ∇f at ``theta`` (or those of the flat indices ``entries``, in their
+    order) by ``method`` with step h·max(1, |θᵢ|).
 
     ``f`` maps a stack of parameter vectors (P, N) to their losses (P,), complex where the
     vectors are. The effective step (θ + h) − θ of the differences is the representable one.
@@ -55,33 +56,35 @@ def differences(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, method
     if method not in METHODS:
         raise ValueError(f"method {method!r}; use one of {', '.join(METHODS)}")
     theta = np.asarray(theta, dtype=np.float64)
-    n = theta.size
+    chosen = np.arange(theta.size) if entries is None else np.asarray(entries)
     steps = h * np.maximum(1.0, np.abs(theta))
     if method != "complex step":
         steps = (theta + steps) - theta
     base = f(theta[None, :])[0] if method == "forward difference" else None
-    out = np.empty(n)
-    for start in range(0, n, CHUNK):
-        idx = np.arange(start, min(n, start + CHUNK))
-        rows = np.arange(len(idx))
+    out = np.empty(len(chosen))
+    chunk = max(1, min(CHUNK, 2**22 // theta.size))  # perturbed copies of at most 32 MB
+    for start in range(0, len(chosen), chunk):
+        at = np.arange(start, min(len(chosen), start + chunk))
+        idx, rows = chosen[at], np.arange(len(at))
         if method == "complex step":
             bumped = np.repeat(theta[None, :].astype(complex), len(idx), axis=0)
             bumped[rows, idx] += 1j * steps[idx]
-            out[idx] = np.imag(f(bumped)) / steps[idx]
+            out[at] = np.imag(f(bumped)) / steps[idx]
             continue
         up = np.repeat(theta[None, :], len(idx), axis=0)
         up[rows, idx] += steps[idx]
         if method == "forward difference":
-            out[idx] = (np.asarray(f(up)) - base) / steps[idx]
+            out[at] = (np.asarray(f(up)) - base) / steps[idx]
         else:
             down = np.repeat(theta[None, :], len(idx), axis=0)
             down[rows, idx] -= steps[idx]
-            out[idx] = (np.asarray(f(up)) - np.asarray(f(down))) / (2 * steps[idx])
+            out[at] = (np.asarray(f(up)) - np.asarray(f(down))) / (2 * steps[idx])
     return out
 
 
 def complex_step(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray,
-                 h: float = USUAL["complex step"]) -> np.ndarray | None:
+                 h: float = USUAL["complex step"], entries: np.ndarray | None = None
+                 ) -> np.ndarray | None:
     """The complex-step gradient of ``f`` at ``theta``, or None where ``f`` refuses complex
     numbers: raises ``TypeError`` (``np.logaddexp``, ``np.heaviside``), warns (a complex value
     cast to real), or gives a loss without an imaginary part."""
@@ -95,7 +98,7 @@ def complex_step(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            return differences(strict, theta, "complex step", h)
+            return differences(strict, theta, "complex step", h, entries)
     except (TypeError, Warning):
         return None
 

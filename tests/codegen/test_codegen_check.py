@@ -121,3 +121,22 @@ def test_a_spec_gets_the_complex_step_through_its_forward_pass(tmp_path):
     assert report.ok and [t.name for t in report.tensors] == ["W1", "b1", "W2", "b2"]
     # The module's loss uses np.logaddexp (no complex numbers); codegen.forward's does not.
     assert all(t.complex_step is not None and t.complex_step < 1e-12 for t in report.tensors)
+
+
+def test_a_large_network_is_checked_on_a_seeded_sample_that_still_catches_a_wrong_tensor():
+    net = Network(100, [Dense(60, "sigmoid"), Dense(1, "sigmoid")], name="large")  # 6121
+    m = load_source(render(net), "large")
+    report = check_module(m, seed=1)
+    assert report.ok, str(report)
+    assert [(t.name, t.entries, t.checked) for t in report.tensors] == [
+        ("W1", 6000, 500), ("b1", 60, 60), ("W2", 60, 60), ("b2", 1, 1)]
+    assert "seeded sample of 500 entries" in str(report)
+    right = m.gradients
+
+    def gradients(params, X, Y):
+        grads = right(params, X, Y)
+        grads["W1"] = grads["W1"] * 1.01
+        return grads
+
+    m.gradients = gradients
+    assert [t.name for t in check_module(m, seed=1).tensors if t.central > 1e-5] == ["W1"]
