@@ -19,6 +19,7 @@ over a sweep of steps 10⁻¹ … 10⁻¹⁵.
   parameter vectors, not sampled.
 * autograd, and PyTorch and JAX where importable, differentiating that same forward pass.
 
+Networks over ``MAX_PARAMS`` parameters are refused (``LimitError``) before anything runs.
 The point is the spec's parameters (else seeded ones) and up to ``ROWS`` seeded rows of its
 data (else seeded inputs and targets valid for the loss).
 """
@@ -48,12 +49,13 @@ from codegen.forward import expression_function, loss_function, pack
 from codegen.loader import load_source
 from codegen.progress import task
 from derive.activations import get_activation
-from derive.errors import SpecError
+from derive.errors import LimitError, SpecError
 from derive.losses import get_loss
 from derive.network import Dense, Network
 from derive.numeric import walk
 
 ROWS = 16
+MAX_PARAMS = 5000  # every entry is differenced at every step of the sweep, in 50 digits too
 DIGITS = 50
 
 
@@ -255,7 +257,12 @@ def _finish(comparison: Comparison, reference: np.ndarray) -> Comparison:
 
 
 def compare_network(net: Network, seed: int = 0, sweep: bool = True) -> Comparison:
-    """Every method's gradient of ``net``'s loss at the seeded point (module docstring)."""
+    """Every method's gradient of ``net``'s loss at the seeded point (module docstring);
+    a ``LimitError`` over ``MAX_PARAMS`` parameters, before anything is computed."""
+    if net.n_params > MAX_PARAMS:
+        raise LimitError(f"{net.name} has {net.n_params} parameters, over compare's limit of "
+                         f"{MAX_PARAMS} (it differences every entry at 15 steps and evaluates "
+                         "the reference in 50 digits); compare a narrower network")
     with task(f"comparing methods on {net.name} ({net.n_params} parameters)", 4) as bar:
         params, X, Y = network_point(net, seed)
         shapes = net.param_shapes()
@@ -342,4 +349,4 @@ def default_widths(net: Network) -> list[int]:
     up to 5,000 parameters."""
     hidden = max((layer.units for layer in net.layers[:-1]), default=net.layers[-1].units)
     widths = [max(2, hidden // 4) * 2**i for i in range(7)]
-    return [w for w in widths if widened(net, w).n_params <= 5_000]
+    return [w for w in widths if widened(net, w).n_params <= MAX_PARAMS]
