@@ -350,6 +350,8 @@ def train(
     return {**p, **stats}, history
 
 
+# Argument checks. Every public function above checks what it is given with these first, and
+# says in a TypeError or ValueError which argument is wrong, what it is and what it needs.
 # What each of train()'s settings needs: the types it may have, a test of its value, in words
 WHOLE, REAL, NONE = (int, np.integer), (int, float, np.integer, np.floating), type(None)
 NEEDS = {
@@ -395,7 +397,7 @@ def _array(name: str, value, shape: tuple) -> np.ndarray:
 
 def _checked(params: dict, X, Y=None) -> tuple:
     """X and Y (None if not given) as arrays, once they and params (every key of SHAPES) are
-    found to be finite numbers of their shapes, with as many rows in Y as in X."""
+    found to be finite numbers of their shapes, Y with a row for each row of X."""
     if not isinstance(params, dict):
         raise TypeError(f"params is a {type(params).__name__}; it needs a dict of arrays")
     if missing := [key for key in SHAPES if key not in params]:
@@ -403,9 +405,7 @@ def _checked(params: dict, X, Y=None) -> tuple:
     for key, shape in SHAPES.items():
         _array(f"params[{key!r}]", params[key], shape)
     X = _array("X", X, ("n", INPUTS))
-    Y = None if Y is None else _array("Y", Y, ("n", OUTPUTS))
-    if Y is not None and len(Y) != len(X):
-        raise ValueError(f"Y has {len(Y)} rows and X {len(X)}; it needs one row per row of X")
+    Y = None if Y is None else _array("Y", Y, (len(X), OUTPUTS))
     return X, Y
 
 
