@@ -157,21 +157,29 @@ def test_deep_drawings_fit_the_page_without_overlaps(tmp_path, shape):
     assert labelled == (shape in ("or-like 2-2-2-1", "chain of 6")), shape
 
 
-@pytest.mark.parametrize("name", ["or_gate", "ibm_two_layer", "keras_2_4_4_1"])
-def test_no_derivation_is_split_across_pages(tmp_path, name):
-    """Each derivation's heading, drawing and lines share a page: pdflatex writes, as it ships
-    each page out, the page of every derivation's heading and of its last line."""
-    sheet = _sheets(name)[f"{name}.tex"]
+@pytest.mark.parametrize("sheet", ["or_gate.tex", "or_gate-questions.tex", "ibm_two_layer.tex",
+                                   "keras_2_4_4_1.tex", "keras_2_4_4_1-solutions.tex"])
+def test_no_derivation_is_split_across_pages(tmp_path, sheet):
+    """Each derivation's heading, drawing and lines share a page, and the first one's section
+    heading goes with it: pdflatex writes, as it ships each page out, the page of every
+    derivation's heading and of its last line, and of the section's heading."""
+    name = sheet.removesuffix(".tex").removesuffix("-questions").removesuffix("-solutions")
+    sheet = _sheets(name)[sheet]
     heading, last = "\\subsection*{(", "\n\\end{align*}\n}\\together"
     count = sheet.count(last)
     assert count >= 3 and sheet.count("\\setbox\\derivation") == count
-    probed = sheet.replace("\\setbox\\derivation=\\vbox{%\n" + heading,
-                           "\\setbox\\derivation=\\vbox{%\n" + heading
-                           + "\\write16{BEGINS \\thepage}")
+    assert sheet.count(heading) == count
+    probed = sheet.replace(heading, heading + "\\write16{BEGINS \\thepage}")
     probed = probed.replace(last, "\\text{\\write16{ENDS \\thepage}}" + last)
+    first = "\\section*{"
+    assert probed.count(first) >= 2
+    start = probed.index(first, probed.index("\\setbox\\derivation"))
+    probed = probed[:start] + first + "\\write16{SECTION \\thepage}" + probed[start + len(first):]
     log = compile_pdf(probed, tmp_path / "probed.pdf")
     begins = [int(p) for p in re.findall(r"^BEGINS (\d+)", log, re.M)]
     ends = [int(p) for p in re.findall(r"^ENDS (\d+)", log, re.M)]
     assert len(begins) == len(ends) == count
     assert begins == ends, f"{name}: derivations start on pages {begins}, end on {ends}"
     assert len(set(begins)) > 1  # the derivations do run over several pages
+    section = [int(p) for p in re.findall(r"^SECTION (\d+)", log, re.M)]
+    assert section == begins[:1]
