@@ -177,7 +177,7 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         if comparison and sheet == "handout" else None,
         "lessons": _lessons_context(lessons, markdown) if lessons and sheet == "handout"
         else None,
-        "mapping": sec.mapping_rows(m) if net.n_params <= EXPANDED_LIMIT else [],
+        "mapping": sec.mapping_rows(m) if net.n_params <= EXPANDED_LIMIT else ("", []),
         "shapes": _shapes(m, markdown),
         "weight_order": _weight_order(m),
         "questions": _questions(work, parts, m.names["E"].latex, sec.fmt(rate)),

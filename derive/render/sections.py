@@ -169,17 +169,24 @@ def entry_tex(model: Model, key: str) -> str:
     return f"{base}_{{{sep.join(str(i) for i in index)}}}"
 
 
-def mapping_rows(model: Model) -> list[str]:
-    """Which matrix entry each named scalar is (w_{x1} = W^{(1)}_{11}), four to a row."""
+def mapping_rows(model: Model) -> tuple[str, list[str]]:
+    """Which matrix entry each named scalar is (w_{x1} = W^{(1)}_{11}), four to a row.
+
+    A name that is its entry (t_1 = t_1) is left out, and so is one that is its entry but for
+    the letters' case (w^{(1)}_{11} = W^{(1)}_{11}): the first such pair is returned apart, to
+    stand for them all ("" when there is none)."""
     def plain(tex: str) -> str:
         for token in (r"\left", r"\right", "{", "}", " "):
             tex = tex.replace(token, "")
         return tex
 
-    parts = [f"{model.name(p).latex} = {entry_tex(model, model.canonical[p])}"
-             for p in model.params
-             if plain(model.name(p).latex) != plain(entry_tex(model, model.canonical[p]))]
-    return ["&" + ", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
+    pairs = [(model.name(p).latex, entry_tex(model, model.canonical[p])) for p in model.params]
+    cased = [f"{name} = {entry}" for name, entry in pairs
+             if plain(name) != plain(entry) and plain(name).lower() == plain(entry).lower()]
+    parts = [f"{name} = {entry}" for name, entry in pairs
+             if plain(name).lower() != plain(entry).lower()]
+    rows = ["&" + ", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
+    return (cased[0] if cased else ""), rows
 
 
 def scalar_rows(model: Model, params: dict[str, np.ndarray]) -> list[str]:

@@ -169,3 +169,35 @@ def test_the_listing_check_catches_a_missing_line():
         _complete("bad", [*good, "np.subtract(a1, lse2, out=a2)"])
     with pytest.raises(AssertionError, match="rowsum"):
         _complete("bad", [*good, "a1 /= rowsum"])
+
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(examples()) if load(n).n_params <= 60])
+def test_the_parameter_map_lists_only_what_the_names_do_not_say(name):
+    """A parameter whose name is its matrix entry but for the letters' case (keras:
+    w⁽¹⁾₁₁ = W⁽¹⁾₁₁) is covered by one sentence with an example, there exactly when such a
+    name exists; every other parameter whose name is not its entry is listed."""
+    tex = (DOCS / f"{name}.tex").read_text().split("\\section*{The network}")[1]
+    start = tex.index("\\end{center}\n") + len("\\end{center}\n")
+    section = tex[start:tex.index("\n\n", start)]
+    sentence, _, listed = section.partition("\\begin{align*}")
+    model = Model(load(name))
+
+    def plain(s: str) -> str:
+        return re.sub(r"\\left|\\right|[{} ]", "", s)
+
+    cased = False
+    for p in model.params:
+        head, _, rest = model.canonical[p].partition("[")
+        index = [int(i) + 1 for i in rest.rstrip("]").split(",")]
+        if model.notation.convention == "column":
+            index.reverse()
+        scalar, entry = plain(model.name(p).latex), plain(model.names[head].latex)
+        entry = f"({entry})" if "_" in entry else entry
+        entry += "_" + ("," if max(index) > 9 else "").join(map(str, index))
+        said = scalar.lower() == entry.lower()
+        cased |= said and scalar != entry
+        assert (f"{model.name(p).latex} = " in listed) != said, (name, p)
+    assert ("in lower case is that entry" in sentence) == cased
+    if name in ("keras_2_4_4_1", "or_gate"):  # one of each kind
+        assert cased == (name == "keras_2_4_4_1")
