@@ -80,7 +80,7 @@ def network_tikz(model: Model) -> str:
         out.append(rf"\node[caption] (c{l}) at ({x:.2f},{bottom:.2f}) "
                    rf"{{{_caption(model, l)}}};")
     for l in range(1, len(sizes)):
-        out += _edges(model, l, wide, labelled)
+        out += _edges(model, l, wide, labelled, (step, y_step, diameter))
     out.append(r"\end{tikzpicture}")
     return "\n".join(out) + "\n"
 
@@ -148,7 +148,10 @@ def _caption(model: Model, l: int) -> str:
     return rf"{kind}\\ ${act}${rbf}{bias}"
 
 
-def _edges(model: Model, l: int, wide: list[bool], labelled: bool) -> list[str]:
+def _edges(model: Model, l: int, wide: list[bool], labelled: bool,
+           grid: tuple[float, float, float]) -> list[str]:
+    """The edges into layer ``l``, labelled or not; ``grid`` is the columns' step, the rows'
+    step and a unit's diameter (cm), where ``_label_places`` puts the labels."""
     sizes = model.net.sizes
     if wide[l - 1] or wide[l]:
         src = [f"L{l - 1}"] if wide[l - 1] else [f"n{l - 1}_{i}" for i in range(sizes[l - 1])]
@@ -159,21 +162,61 @@ def _edges(model: Model, l: int, wide: list[bool], labelled: bool) -> list[str]:
             lines.append(rf"\node[weight, above=1mm] at ($({src[0]}.east)!0.5!({dst[0]}.west)$) "
                          rf"{{${name}$: ${sizes[l - 1]} \times {sizes[l]}$}};")
         return lines
-    lines = []
-    for i in range(sizes[l - 1]):
-        for j in range(sizes[l]):
-            if labelled:
-                # Every edge's label at its own distance along the edges: one source's fan
-                # spread from near the source to near the destinations, the sources' fans
-                # interleaved, so no two labels share a place where edges cross or meet.
-                # (Two destinations: every other source's labels near the destinations.)
-                n_src, n_dst = sizes[l - 1], sizes[l]
-                slots = max(1, n_src * n_dst - 1)
-                pos = (0.25 if i % 2 == 0 else 0.72) if n_dst <= 2 else \
-                    0.2 + 0.6 * (j * n_src + i) / slots  # ``_closest`` says how near an end
-                w = model.names[f"W{l}[{i},{j}]"].latex
-                lines.append(rf"\draw[->] (n{l - 1}_{i}) -- node[weight, pos={pos}] "
-                             rf"(w{l}_{i}_{j}) {{${w}$}} (n{l}_{j});")
-            else:
-                lines.append(rf"\draw[->, black!55] (n{l - 1}_{i}) -- (n{l}_{j});")
-    return lines
+    if not labelled:
+        return [rf"\draw[->, black!55] (n{l - 1}_{i}) -- (n{l}_{j});"
+                for i in range(sizes[l - 1]) for j in range(sizes[l])]
+    names = {(i, j): model.names[f"W{l}[{i},{j}]"].latex
+             for j in range(sizes[l]) for i in range(sizes[l - 1])}
+    places = _label_places(sizes[l - 1], sizes[l], names, grid)
+    return [rf"\draw[->] (n{l - 1}_{i}) -- node[weight, pos={places[i, j]:g}] "
+            rf"(w{l}_{i}_{j}) {{${w}$}} (n{l}_{j});" for (i, j), w in names.items()]
+
+
+_LABEL_HEIGHT = 0.3  # cm: a \scriptsize weight name, padded; more with sub- or superscripts
+_ROOM = 0.25  # cm between two labels that is room enough: past it, the natural place wins
+
+
+def _label_places(n_src: int, n_dst: int, names: dict[tuple[int, int], str],
+                  grid: tuple[float, float, float]) -> dict[tuple[int, int], float]:
+    """Where along its edge (0 at the source unit's border, 1 at the destination's) each
+    weight's label goes, between ``_closest`` of either end.
+
+    Each edge's natural place spreads one source's fan from near the source to near the
+    destinations and interleaves the sources' fans (two destinations: every other source's
+    labels near the destinations). Taken edge by edge, a label moves from its natural place
+    only as far as it must to keep ``_ROOM`` from the labels already placed, then from the
+    other edges, or else to the place with the most room from them: labels of crossing edges
+    do not cover each other, nor, where there is room, another edge."""
+    step, y_step, diameter = grid
+    low = _closest(n_dst)
+    candidates = [round(low + k * (1 - 2 * low) / 24, 4) for k in range(25)]
+    slots = max(1, n_src * n_dst - 1)
+    r = diameter / 2
+
+    def point(i: int, j: int, p: float) -> tuple[float, float]:
+        """The point at ``p`` along edge (i, j), from border to border as TikZ draws it."""
+        y0, y1 = ((n_src - 1) / 2 - i) * y_step, ((n_dst - 1) / 2 - j) * y_step
+        length = (step**2 + (y1 - y0) ** 2) ** 0.5
+        ux, uy = step / length, (y1 - y0) / length
+        return r * ux + p * (length - 2 * r) * ux, y0 + r * uy + p * (length - 2 * r) * uy
+
+    along = [k / 40 for k in range(41)]
+    placed: list[tuple[float, float, float, float]] = []  # each label's centre, half sizes
+    places = {}
+    for (i, j), name in names.items():
+        natural = (0.25 if i % 2 == 0 else 0.72) if n_dst <= 2 else \
+            0.2 + 0.6 * (j * n_src + i) / slots
+        half = label_cm(f"${name}$", "scriptsize") / 2 + 0.03
+        high = (_LABEL_HEIGHT + 0.1 * ("_" in name) + 0.12 * ("^" in name)) / 2
+        lines = [point(a, b, q) for a, b in names if (a, b) != (i, j) for q in along]
+        room = {}  # from the labels placed, then from the other edges, up to _ROOM
+        for p in candidates:
+            x, y = point(i, j, p)
+            labels = [max(abs(x - px) - half - pw, abs(y - py) - high - ph)
+                      for px, py, pw, ph in placed]
+            edges = [max(abs(x - px) - half, abs(y - py) - high) for px, py in lines]
+            room[p] = (min([*labels, _ROOM]), min([*edges, _ROOM]), -abs(p - natural))
+        best = max(candidates, key=room.__getitem__)
+        places[i, j] = best
+        placed.append((*point(i, j, best), half, high))
+    return places

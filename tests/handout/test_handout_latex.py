@@ -2,6 +2,7 @@
 the built-in examples' and those of networks hypothesis draws, in every notation."""
 
 import functools
+import itertools
 import json
 import re
 
@@ -94,6 +95,10 @@ def _net(sizes, kind="weighted_sum", inputs=None):
 # chains and small nets (weights on the edges), plain columns, summary boxes, long captions.
 DRAWINGS = {
     "or-like 2-2-2-1": ("rostock", _net([2, 2, 2, 1])),
+    "ibm-like 2-3-1": ("ibm", _net([2, 3, 1])),
+    "fans 2-4-1": ("default", _net([2, 4, 1])),
+    "fans 3-3-1": ("ng", _net([3, 3, 1])),
+    "fans 4-2-1": ("rostock", _net([4, 2, 1])),
     "chain of 6": ("default", _net([1] * 7)),
     "chain of 12": ("ibm", _net([1] * 13)),  # 12 weights: too many layers for their labels
     "3 wide, 5 deep": ("ng", _net([3] * 6)),
@@ -153,8 +158,12 @@ def test_deep_drawings_fit_the_page_without_overlaps(tmp_path, shape):
             if m := re.fullmatch(rf"w{l}_(\d+)_(\d+)", name):
                 assert box[f"n{l - 1}_{m[1]}"][1] <= a and b <= box[f"n{l}_{m[2]}"][0], \
                     (shape, name)
-    labelled = any(n.startswith("w") for n in box)
-    assert labelled == (shape in ("or-like 2-2-2-1", "chain of 6")), shape
+    labelled = [n for n in box if n.startswith("w")]
+    assert bool(labelled) == (shape in ("chain of 6", *[s for s in DRAWINGS if "-1" in s])), shape
+    for a, b in itertools.combinations(labelled, 2):  # no weight label covers another
+        apart = box[a][1] <= box[b][0] or box[b][1] <= box[a][0] or \
+            tall[a][1] <= tall[b][0] or tall[b][1] <= tall[a][0]
+        assert apart, (shape, a, b)
 
 
 @pytest.mark.parametrize("sheet", ["or_gate.tex", "or_gate-questions.tex", "ibm_two_layer.tex",
