@@ -4,9 +4,10 @@ Contract: ``network_tikz(model)`` returns a ``tikzpicture`` (TikZ libraries ``ar
 ``calc``). Each layer is a column: one circle per unit (``n{l}_{j}``), labelled with the
 notation's name of the unit's output (inputs by their names); a layer of more than ``WIDE``
 units is summarised as a box (``L{l}``) with its unit count. Edges carry the notation's weight
-names (``w{l}_{i}_{j}``) and units their bias names when the network has at most ``LABELLED``
-weights and every layer at most four units; between summarised layers one arrow carries the
-weight matrix's name and shape. Under each column a caption (``c{l}``): the layer's activation
+names (``w{l}_{i}_{j}``), each placed along its edge clear of the others (``_label_places``), and
+units their bias names when the network has at most ``LABELLED`` weights and every layer at most
+four units; between summarised layers one arrow carries the weight matrix's name and shape.
+Under each column a caption (``c{l}``): the layer's activation
 (and bias, if any). Columns are ``_X_STEP`` apart, closer for many layers (the picture spans
 about ``_WIDTH``), but never so close that neighbouring columns, captions or an edge's label
 and its units overlap (widths estimated with ``breaking.tex_width``); a picture that is then
