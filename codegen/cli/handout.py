@@ -125,14 +125,35 @@ def run_handout(args: argparse.Namespace) -> int:
     if (args.blank or args.answers) and not (args.exercises or args.variants):
         raise SpecError("--blank and --answers shape exercise sheets; add --exercises or "
                         "--variants N")
+    directory, name = _output(Path(args.output), markdown,
+                              several=args.all or args.exercises or bool(args.variants))
     figures: dict[str, bytes] | None = {} if args.compare else None
     lessons: dict[str, bytes] | None = {} if args.lessons else None
     texts = sheets_of(names, args.notation, args.wrt, args.exercises, markdown, figures,
                       lessons, args.blank, args.variants, args.answers)
+    if name:
+        (text,) = texts.values()
+        texts = {name: text}
     pictures = {**(figures or {}), **(lessons or {})} or None
-    for path in write(texts, Path(args.output), args.pdf, pictures):
+    for path in write(texts, directory, args.pdf, pictures):
         print(f"wrote {path}")
     return 0
+
+
+def _output(output: Path, markdown: bool, several: bool) -> tuple[Path, str | None]:
+    """Where ``-o`` puts the sheets: a folder (the sheets keep their names), or, for one
+    sheet, a file named as its kind ends (.tex, .md; ``--pdf`` writes the .pdf beside it)."""
+    suffix = ".md" if markdown else ".tex"
+    if output.suffix.lower() not in (".tex", ".md", ".pdf"):
+        return output, None
+    if several:
+        raise SpecError(f"-o {output} names one file, but this writes several sheets; give "
+                        "-o a folder")
+    if output.suffix != suffix:
+        raise SpecError(f"-o {output}: this sheet is {'Markdown' if markdown else 'LaTeX'}; "
+                        f"give -o a {suffix} name" + (", and --pdf writes the .pdf beside it"
+                                                      if output.suffix.lower() == ".pdf" else ""))
+    return output.parent, output.name
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -154,7 +175,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "variant k on seed k (fresh parameters and example)")
     p.add_argument("--answers", action="store_true",
                    help="also write NAME-answers: results and numbers only, no working")
-    p.add_argument("-o", "--output", default=".", help="directory to write to (default .)")
+    p.add_argument("-o", "--output", default=".",
+                   help="directory to write to (default .), or for one sheet its file: "
+                   "NAME.tex (NAME.md with --format markdown)")
     p.add_argument("--pdf", action="store_true", help="compile each .tex with pdflatex")
     p.add_argument("--compare", action="store_true",
                    help="add the comparison of symbolic, numeric and automatic "

@@ -169,6 +169,21 @@ def test_cli_writes_tex_and_refuses_bad_input(run, tmp_path):
     assert status == 2 and "--all" in err
 
 
+def test_output_names_a_folder_or_one_sheets_file(run, tmp_path):
+    status, out, _ = run("handout", "not_gate", "-o", str(tmp_path / "week3.tex"))
+    assert status == 0 and out.strip() == f"wrote {tmp_path / 'week3.tex'}"
+    assert "\\documentclass" in (tmp_path / "week3.tex").read_text()
+    status, _, _ = run("handout", "not_gate", "--format", "markdown", "-o", str(tmp_path / "w.md"))
+    assert status == 0 and "\n# Backpropagation by hand" in (tmp_path / "w.md").read_text()
+    for args, says in ((["--exercises", "-o", "a.tex"], "writes several sheets; give -o a folder"),
+                       (["-o", "a.pdf"], "give -o a .tex name, and --pdf writes the .pdf"),
+                       (["--format", "markdown", "-o", "a.tex"], "give -o a .md name")):
+        args[-1] = str(tmp_path / args[-1])
+        status, out, err = run("handout", "not_gate", *args)
+        assert status == 2 and says in err and len(err.splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.md", "week3.tex"]
+
+
 @pytest.mark.parametrize("name", sorted(examples()))
 def test_committed_handouts_are_fresh(name):
     """docs/handouts holds what `python -m codegen.regenerate` makes, byte for
