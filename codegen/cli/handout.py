@@ -1,8 +1,9 @@
 """The ``handout`` subcommand: LaTeX (or Markdown) handouts, exercise sheets and their PDFs.
 
 Contract: ``COMMAND`` adds ``handout``; its ``func`` writes the sheets of one
-spec (``--all``: of every built-in example) into ``-o DIR`` (default: the current directory)
-and, with ``--pdf``, compiles each ``.tex`` beside it (``codegen.latex``, in parallel). Every
+spec (``--all``: of every built-in example) into ``-o DIR`` (default: the current directory),
+or one sheet to ``-o FILE.tex`` (``.md``) in its folder, and, with ``--pdf``, compiles each
+``.tex`` beside it (``codegen.latex``, in parallel). Every
 file is rendered before any is written, then all are written or none. ``regenerate(directory)``
 remakes ``docs/handouts`` — each example's handout and exercise sheets, ``.tex`` and ``.pdf``
 — and is part of what ``python -m codegen.regenerate`` runs. Bad input raises a
@@ -142,17 +143,19 @@ def run_handout(args: argparse.Namespace) -> int:
 
 def _output(output: Path, markdown: bool, several: bool) -> tuple[Path, str | None]:
     """Where ``-o`` puts the sheets: a folder (the sheets keep their names), or, for one
-    sheet, a file named as its kind ends (.tex, .md; ``--pdf`` writes the .pdf beside it)."""
+    sheet, a file named as its kind ends (.tex, .md, in any case; ``--pdf`` writes the .pdf
+    beside it) unless a folder of that name exists."""
     suffix = ".md" if markdown else ".tex"
-    if output.suffix.lower() not in (".tex", ".md", ".pdf"):
+    if output.is_dir() or output.suffix.lower() not in (".tex", ".md", ".pdf"):
         return output, None
     if several:
         raise SpecError(f"-o {output} names one file, but this writes several sheets; give "
                         "-o a folder")
-    if output.suffix != suffix:
+    if output.suffix.lower() != suffix:
+        pdf = ", and --pdf writes the .pdf beside it" if output.suffix.lower() == ".pdf" \
+            and not markdown else ""
         raise SpecError(f"-o {output}: this sheet is {'Markdown' if markdown else 'LaTeX'}; "
-                        f"give -o a {suffix} name" + (", and --pdf writes the .pdf beside it"
-                                                      if output.suffix.lower() == ".pdf" else ""))
+                        f"give -o a {suffix} name{pdf}")
     return output.parent, output.name
 
 

@@ -172,21 +172,21 @@ def entry_tex(model: Model, key: str) -> str:
 def mapping_rows(model: Model) -> tuple[str, list[str]]:
     """Which matrix entry each named scalar is (w_{x1} = W^{(1)}_{11}), four to a row.
 
-    A name that is its entry (t_1 = t_1) is left out, and so is one that is its entry but for
-    the letters' case (w^{(1)}_{11} = W^{(1)}_{11}): the first such pair is returned apart, to
-    stand for them all ("" when there is none)."""
+    A name that is its entry (t_1 = t_1) is left out, and so is one that is its entry in lower
+    case (w^{(1)}_{11} = W^{(1)}_{11}, or = \\mathbf{W}^{(1)}_{11}): the first such pair is
+    returned apart, to stand for them all ("" when there is none)."""
     def plain(tex: str) -> str:
-        for token in (r"\left", r"\right", "{", "}", " "):
+        for token in (r"\left", r"\right", r"\mathbf", "{", "}", " "):
             tex = tex.replace(token, "")
         return tex
 
     pairs = [(model.name(p).latex, entry_tex(model, model.canonical[p])) for p in model.params]
-    cased = [f"{name} = {entry}" for name, entry in pairs
-             if plain(name) != plain(entry) and plain(name).lower() == plain(entry).lower()]
+    cased = next((f"{name} = {entry}" for name, entry in pairs
+                  if plain(name) != plain(entry) and plain(name) == plain(entry).lower()), "")
     parts = [f"{name} = {entry}" for name, entry in pairs
-             if plain(name).lower() != plain(entry).lower()]
+             if plain(name) not in (plain(entry), plain(entry).lower())]
     rows = ["&" + ", \\quad ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
-    return (cased[0] if cased else ""), rows
+    return cased, rows
 
 
 def scalar_rows(model: Model, params: dict[str, np.ndarray]) -> list[str]:

@@ -134,7 +134,8 @@ def _step(model: Model, wide: list[bool], labelled: bool, texts: list) -> float:
     return step
 
 def _closest(n_dst: int) -> float:
-    """How near an end of its edge (as a fraction of it) ``_edges`` puts a weight label."""
+    """How near an end of its edge (as a fraction of it) ``_label_places`` may put a weight
+    label."""
     return 0.25 if n_dst <= 2 else 0.2
 
 

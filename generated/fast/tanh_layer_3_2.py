@@ -321,8 +321,8 @@ def train(
     return {**p, **stats}, history
 
 
-# Argument checks. Every public function above checks what it is given with these first, and
-# says in a TypeError or ValueError which argument is wrong, what it is and what it needs.
+# Argument checks. Every public function checks what it is given with these first, and says
+# in a TypeError or ValueError which argument is wrong, what it is and what it needs.
 # What each of train()'s settings needs: the types it may have, a test of its value, in words
 WHOLE, REAL, NONE = (int, np.integer), (int, float, np.integer, np.floating), type(None)
 NEEDS = {

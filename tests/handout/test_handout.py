@@ -182,6 +182,11 @@ def test_output_names_a_folder_or_one_sheets_file(run, tmp_path):
         status, out, err = run("handout", "not_gate", *args)
         assert status == 2 and says in err and len(err.splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.md", "week3.tex"]
+    status, _, _ = run("handout", "not_gate", "-o", str(tmp_path / "Week4.TEX"))
+    assert status == 0 and (tmp_path / "Week4.TEX").is_file()
+    (tmp_path / "old.tex").mkdir()  # a folder of that name exists: it is the folder
+    status, _, _ = run("handout", "not_gate", "-o", str(tmp_path / "old.tex"))
+    assert status == 0 and (tmp_path / "old.tex" / "not_gate.tex").is_file()
 
 
 @pytest.mark.parametrize("name", sorted(examples()))
