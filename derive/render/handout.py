@@ -177,12 +177,23 @@ def context(net: Network, notation: str | None = None, wrt: list[str] | None = N
         if comparison and sheet == "handout" else None,
         "lessons": _lessons_context(lessons, markdown) if lessons and sheet == "handout"
         else None,
-        "mapping": sec.mapping_rows(m) if net.n_params <= EXPANDED_LIMIT else ("", []),
+        **_mapping(m, net.n_params <= EXPANDED_LIMIT),
         "shapes": _shapes(m, markdown),
         "weight_order": _weight_order(m),
         "questions": _questions(work, parts, m.names["E"].latex, sec.fmt(rate)),
         "numbers": any(p in parts for p in PARTS[1:]),
     }
+
+
+def _mapping(model, shown: bool) -> dict:
+    """The parameter map (rows of name = entry; none unless ``shown``) and the sentence that
+    leads it, which for names that are their entry in lower case says so once, by example."""
+    example, rows = sec.mapping_rows(model) if shown else ("", [])
+    lead = "Each named parameter is one entry of its matrix:" if rows else ""
+    if example:
+        lead = ("A parameter written as an entry of its matrix in lower case is that entry "
+                f"(${example}$, and so on)" + ("; the others are:" if rows else "."))
+    return {"mapping": rows, "mapping_lead": lead}
 
 
 def _weight_order(model) -> str:
